@@ -1,0 +1,50 @@
+using CloudService.BuildingBlocks.Security;
+using Hangfire;
+using Hangfire.Dashboard;
+using Hangfire.PostgreSql;
+
+namespace CloudService.Bootstrapper.Infrastructure;
+
+internal static class BackgroundJobs
+{
+    public static IServiceCollection AddBackgroundJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddHangfire(cfg => cfg
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UsePostgreSqlStorage(
+                o => o.UseNpgsqlConnection(configuration.PostgresConnectionString()),
+                new PostgreSqlStorageOptions
+                {
+                    SchemaName = "hangfire",
+                    PrepareSchemaIfNecessary = true,
+                    // A job whose server died is picked up again after this long.
+                    InvisibilityTimeout = TimeSpan.FromMinutes(2),
+                    QueuePollInterval = TimeSpan.FromMilliseconds(500),
+                    EnableLongPolling = true,
+                }));
+        services.AddHangfireServer(o =>
+        {
+            o.WorkerCount = Math.Max(2, Environment.ProcessorCount);
+            o.ShutdownTimeout = TimeSpan.FromSeconds(10);
+        });
+        return services;
+    }
+
+    public static IEndpointConventionBuilder MapBackgroundJobsDashboard(this WebApplication app) =>
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [new AdminsOnly()],
+            AsyncAuthorization = [],
+            DashboardTitle = "CloudService jobs",
+            AppPath = "/admin/plugins",
+        }).RequireAuthorization(Roles.AdminPolicy);
+
+    /// <summary>The default filter only allows local requests; the endpoint's admin policy already
+    /// decided (redirect to sign-in, 403 for non-admins), this filter only repeats the check.</summary>
+    private sealed class AdminsOnly : IDashboardAuthorizationFilter
+    {
+        public bool Authorize(DashboardContext context) => context.GetHttpContext().User.IsAdmin();
+    }
+}

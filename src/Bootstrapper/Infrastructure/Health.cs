@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using RabbitMQ.Client;
+
+namespace CloudService.Bootstrapper.Infrastructure;
+
+internal static class Health
+{
+    private const string Ready = "ready";
+
+    public static IServiceCollection AddHealth(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<RabbitMqHealthCheck>();
+        services.AddHealthChecks()
+            .AddNpgSql(configuration.PostgresConnectionString(), name: "postgresql", tags: [Ready], timeout: TimeSpan.FromSeconds(3))
+            .AddCheck<RabbitMqHealthCheck>("rabbitmq", tags: [Ready], timeout: TimeSpan.FromSeconds(3));
+        return services;
+    }
+
+    public static void MapHealth(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains(Ready),
+            ResponseWriter = WriteReport,
+        });
+    }
+
+    /// <summary>Names each dependency and its state, so a 503 says which one is down.</summary>
+    private static Task WriteReport(HttpContext http, HealthReport report)
+    {
+        http.Response.ContentType = "application/json";
+        return http.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), e.Value.Description }),
+        }));
+    }
+}
+
+/// <summary>Opens an AMQP connection to the broker the bus uses; reuses it while it stays open.</summary>
+internal sealed class RabbitMqHealthCheck(RabbitMqOptions options) : IHealthCheck, IAsyncDisposable
+{
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private IConnection? connection;
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (connection is not { IsOpen: true })
+            {
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync();
+                }
+
+                var factory = new ConnectionFactory
+                {
+                    HostName = options.Host,
+                    Port = options.Port,
+                    VirtualHost = options.VirtualHost,
+                    UserName = options.UserName,
+                    Password = options.Password,
+                    RequestedConnectionTimeout = TimeSpan.FromSeconds(2),
+                    AutomaticRecoveryEnabled = false,
+                    ClientProvidedName = "cloudservice-health",
+                };
+                connection = await factory.CreateConnectionAsync(cancellationToken);
+            }
+
+            return HealthCheckResult.Healthy($"RabbitMQ at {options.Host}:{options.Port} answers.");
+        }
+        catch (Exception ex)
+        {
+            connection = null;
+            return HealthCheckResult.Unhealthy($"RabbitMQ at {options.Host}:{options.Port} does not answer: {ex.Message}");
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
+        }
+
+        gate.Dispose();
+    }
+}

@@ -1,0 +1,51 @@
+using CloudService.Bootstrapper.Identity;
+using CloudService.Bootstrapper.Infrastructure;
+using CloudService.Modules.Plugins;
+using CloudService.Modules.Preview;
+using CloudService.Modules.Storage;
+
+var builder = WebApplication.CreateBuilder(args);
+if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+{
+    builder.WebHost.UseUrls("http://127.0.0.1:8080");
+}
+
+builder.AddLogging();
+builder.Services
+    .AddPersistence(builder.Configuration)
+    .AddMessaging(builder.Configuration)
+    .AddBackgroundJobs(builder.Configuration)
+    .AddIdentityAndAuth()
+    .AddHealth(builder.Configuration)
+    .AddOpenApi()
+    .AddProblemDetails();
+
+// The modules, listed explicitly: no discovery by reflection.
+builder.Services
+    .AddStorageModule(builder.Configuration)
+    .AddPluginsModule(builder.Configuration)
+    .AddPreviewModule(builder.Configuration);
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseStaticFiles();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+app.UseApiCsrfProtection();
+
+app.MapHealth();
+app.MapOpenApi("/openapi/{documentName}.json");
+app.MapBackgroundJobsDashboard();
+app.MapIdentity();
+app.MapStorageModule();
+app.MapPluginsModule();
+app.MapPreviewModule();
+app.MapGet("/", () => Results.Redirect("/files")).ExcludeFromDescription();
+
+await app.RunAsync();
+
+/// <summary>Visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

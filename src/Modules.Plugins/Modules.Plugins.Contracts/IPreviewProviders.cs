@@ -1,0 +1,45 @@
+using CloudService.Plugins.Sdk;
+
+namespace CloudService.Modules.Plugins.Contracts;
+
+/// <summary>
+/// The preview providers that active plugins registered on this instance. The Preview module asks
+/// it; it never sees plugin types, only SDK interfaces behind a lease.
+/// </summary>
+public interface IPreviewProviders
+{
+    /// <summary>
+    /// Leases the first active provider that accepts <paramref name="file"/>, or null. Dispose the
+    /// lease when done: deactivation waits for leases in flight before unloading the plugin.
+    /// </summary>
+    PreviewProviderLease? Acquire(PreviewFile file);
+
+    /// <summary>The MIME types all active providers support.</summary>
+    IReadOnlyCollection<string> SupportedMimeTypes { get; }
+
+    /// <summary>Records that a provider failed to render, so repeated failures show in its audit log.</summary>
+    Task ReportFailureAsync(string pluginId, string version, string reason, CancellationToken cancellationToken);
+}
+
+/// <summary>A provider in use. Dispose it when the render is finished.</summary>
+public abstract class PreviewProviderLease : IDisposable
+{
+    /// <summary>The plugin that registered the provider.</summary>
+    public abstract string PluginId { get; }
+
+    /// <summary>The plugin's version.</summary>
+    public abstract string Version { get; }
+
+    /// <summary>Renders with the leased provider.</summary>
+    public abstract Task<PreviewResult> RenderAsync(PreviewFile file, Stream content, CancellationToken cancellationToken);
+
+    /// <summary>Ends the lease.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Ends the lease.</summary>
+    protected abstract void Dispose(bool disposing);
+}

@@ -1,0 +1,97 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+
+namespace CloudService.Tests.Infrastructure;
+
+/// <summary>
+/// The real app (real HTTP pipeline, PostgreSQL, RabbitMQ, Hangfire) in this process, configured
+/// for one <see cref="TestEnvironment"/>. Give two instances the same environment to get a cluster.
+/// </summary>
+public sealed class AppInstance(TestEnvironment environment, string instanceName = "a", IDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<Program>
+{
+    public const string AdminUserName = "admin";
+    public const string AdminPassword = "admin-password-for-tests";
+
+    public TestEnvironment Environment => environment;
+    public string InstanceDataRoot => Path.Combine(environment.DataRoot, instanceName);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration(config =>
+        {
+            var rabbit = environment.RabbitMq;
+            var userInfo = rabbit.UserInfo.Split(':');
+            var values = new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Postgres"] = environment.PostgresConnectionString,
+                ["RabbitMq:Host"] = rabbit.Host,
+                ["RabbitMq:Port"] = rabbit.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["RabbitMq:VirtualHost"] = environment.VirtualHost,
+                ["RabbitMq:UserName"] = Uri.UnescapeDataString(userInfo[0]),
+                ["RabbitMq:Password"] = Uri.UnescapeDataString(userInfo.ElementAtOrDefault(1) ?? ""),
+                ["CloudService:Admin:UserName"] = AdminUserName,
+                ["CloudService:Admin:Password"] = AdminPassword,
+                ["CloudService:DataRoot"] = InstanceDataRoot,
+                ["CloudService:InstanceName"] = instanceName,
+            };
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                values[key] = value;
+            }
+
+            config.AddInMemoryCollection(values);
+        });
+    }
+
+    /// <summary>An HTTP client that signs in with a bearer token.</summary>
+    public async Task<HttpClient> ClientForAsync(string userName, string password)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var response = await client.PostAsJsonAsync("/api/auth/token", new { userName, password });
+        response.EnsureSuccessStatusCode();
+        var token = await response.Content.ReadFromJsonAsync<TokenResponse>();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token!.AccessToken);
+        return client;
+    }
+
+    public Task<HttpClient> AdminClientAsync() => ClientForAsync(AdminUserName, AdminPassword);
+
+    /// <summary>Creates a user with role "user" (or the given role) and returns a client signed in as them.</summary>
+    public async Task<HttpClient> NewUserClientAsync(string? userName = null, string role = "user")
+    {
+        userName ??= "user-" + Guid.NewGuid().ToString("N")[..8];
+        const string password = "password-123";
+        using var admin = await AdminClientAsync();
+        (await admin.PostAsJsonAsync("/api/admin/users", new { userName, password, role })).EnsureSuccessStatusCode();
+        return await ClientForAsync(userName, password);
+    }
+
+    public HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+    private sealed record TokenResponse(string AccessToken, DateTimeOffset ExpiresAt);
+}
+
+/// <summary>A test class fixture: one environment and one app instance.</summary>
+public sealed class AppFixture : IAsyncLifetime
+{
+    public TestEnvironment Environment { get; } = new();
+    public AppInstance App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Environment.InitializeAsync();
+        App = new AppInstance(Environment);
+        _ = App.Server; // start the host now, so the first test does not pay for it inside its own timing
+    }
+
+    public async Task DisposeAsync()
+    {
+        await App.DisposeAsync();
+        await Environment.DisposeAsync();
+    }
+}
