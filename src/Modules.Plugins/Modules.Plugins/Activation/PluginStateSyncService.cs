@@ -1,0 +1,33 @@
+using CloudService.Modules.Plugins.Upload;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CloudService.Modules.Plugins.Activation;
+
+/// <summary>On start-up: the package table, then "load all enabled"; afterwards a periodic reconcile.</summary>
+internal sealed class PluginStateSyncService(PackageStore packages, PluginStateSync sync, PluginsOptions options, ILogger<PluginStateSyncService> logger) : BackgroundService
+{
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(options.Root);
+        await packages.EnsureSchemaAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.ReconcileInterval);
+        do
+        {
+            try
+            {
+                await sync.ReconcileAllAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogError(e, "Reconciling plugin state failed; trying again in {Interval}", options.ReconcileInterval);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}

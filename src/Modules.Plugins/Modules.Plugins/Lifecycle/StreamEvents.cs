@@ -1,0 +1,40 @@
+using CloudService.Modules.Plugins.Packages;
+
+namespace CloudService.Modules.Plugins.Lifecycle;
+
+// The events of a plugin's stream (stream key = plugin id). They are the Plugins module's private
+// business and its audit log; the public integration events of Modules.Plugins.Contracts are
+// translated from them by the relay. Each records who and when; types are never renamed (Marten
+// stores the type name), changes are additive.
+
+internal interface IPluginStreamEvent
+{
+    string Version { get; }
+    string By { get; }
+    DateTimeOffset At { get; }
+}
+
+internal sealed record PackageUploaded(string Version, string By, DateTimeOffset At, string Sha256, long Size, string FileName, string Name) : IPluginStreamEvent;
+
+internal sealed record ValidationStarted(string Version, string By, DateTimeOffset At, string Instance) : IPluginStreamEvent;
+
+internal sealed record PackageValidated(string Version, string By, DateTimeOffset At, PluginManifest Manifest, double ElapsedMs) : IPluginStreamEvent;
+
+internal sealed record PackageValidationFailed(string Version, string By, DateTimeOffset At, IReadOnlyList<string> Errors) : IPluginStreamEvent;
+
+internal sealed record PluginActivated(string Version, string By, DateTimeOffset At, string? PreviousVersion, string Instance, double ElapsedMs) : IPluginStreamEvent;
+
+internal sealed record PluginActivationFailed(string Version, string By, DateTimeOffset At, string Reason, string Instance) : IPluginStreamEvent;
+
+internal sealed record PluginDeactivated(string Version, string By, DateTimeOffset At) : IPluginStreamEvent;
+
+/// <summary>An instance unloaded a plugin version and checked that its load context was collected.</summary>
+internal sealed record PluginUnloaded(string Version, string By, DateTimeOffset At, string Instance, bool Collected, int GcRounds, double ElapsedMs, bool InFlightDrained) : IPluginStreamEvent;
+
+/// <summary>An instance could not bring itself in line with the stored state (for example a load error there).</summary>
+internal sealed record InstanceSyncFailed(string Version, string By, DateTimeOffset At, string Instance, string Reason) : IPluginStreamEvent;
+
+/// <summary>A provider of the plugin failed to render; recorded so repeated failures are visible.</summary>
+internal sealed record RenderFailed(string Version, string By, DateTimeOffset At, string Reason) : IPluginStreamEvent;
+
+internal sealed record PluginUninstalled(string Version, string By, DateTimeOffset At, IReadOnlyList<string> Versions) : IPluginStreamEvent;

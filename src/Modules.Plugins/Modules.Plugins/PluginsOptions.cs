@@ -1,0 +1,35 @@
+using CloudService.Modules.Plugins.Packages;
+using Microsoft.Extensions.Configuration;
+
+namespace CloudService.Modules.Plugins;
+
+internal sealed class PluginsOptions
+{
+    /// <summary>Where packages are extracted: <c>&lt;Root&gt;/&lt;id&gt;/&lt;version&gt;/</c>. Local to each instance.</summary>
+    public string Root { get; set; } = "";
+
+    public PackageLimits Limits { get; set; } = new();
+
+    /// <summary>How often each instance re-reads the stored activation state, in case a broadcast was missed.</summary>
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>This instance's name in the audit log and in its fan-out queue.</summary>
+    public string InstanceName { get; set; } = "";
+
+    public string VersionDirectory(string pluginId, string version) => Path.Combine(Root, pluginId, version);
+
+    public static PluginsOptions From(IConfiguration configuration)
+    {
+        var options = configuration.GetSection("CloudService:Plugins").Get<PluginsOptions>() ?? new PluginsOptions();
+        var dataRoot = configuration["CloudService:DataRoot"] is { Length: > 0 } d ? d : ".data";
+        if (string.IsNullOrEmpty(options.Root))
+        {
+            options.Root = Path.Combine(dataRoot, "plugins");
+        }
+
+        options.Root = Path.GetFullPath(options.Root);
+        var name = configuration["CloudService:InstanceName"];
+        options.InstanceName = $"{(string.IsNullOrEmpty(name) ? Environment.MachineName.ToLowerInvariant() : name)}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+        return options;
+    }
+}

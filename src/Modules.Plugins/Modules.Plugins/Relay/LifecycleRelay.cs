@@ -1,0 +1,91 @@
+using CloudService.Modules.Plugins.Lifecycle;
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Subscriptions;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Contract = CloudService.Modules.Plugins.Contracts;
+
+namespace CloudService.Modules.Plugins.Relay;
+
+/// <summary>
+/// Publishes the public lifecycle events from COMMITTED stream events (a Marten subscription run by
+/// the async daemon, one instance at a time): nothing is published that was not committed, and a
+/// committed event is published at least once — while the broker is down this keeps retrying and
+/// the subscription's position does not move. Events are published one by one in stream order.
+/// </summary>
+internal sealed class LifecycleRelay : SubscriptionBase
+{
+    public const string RelayName = "plugin-lifecycle-relay";
+    private readonly IBus bus;
+    private readonly ILogger logger;
+
+    public LifecycleRelay(IBus bus, ILogger<LifecycleRelay> logger)
+    {
+        this.bus = bus;
+        this.logger = logger;
+        Name = RelayName;
+        IncludeType<PackageUploaded>();
+        IncludeType<PackageValidated>();
+        IncludeType<PackageValidationFailed>();
+        IncludeType<PluginActivated>();
+        IncludeType<PluginActivationFailed>();
+        IncludeType<PluginDeactivated>();
+        IncludeType<PluginUninstalled>();
+        IncludeType<RenderFailed>();
+    }
+
+    public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken cancellationToken)
+    {
+        foreach (var e in page.Events)
+        {
+            if (Translate(e) is not { } message)
+            {
+                continue;
+            }
+
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    timeout.CancelAfter(TimeSpan.FromSeconds(10));
+                    await bus.Publish(message, message.GetType(), timeout.Token);
+                    break;
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    if (attempt == 1 || attempt % 20 == 0)
+                    {
+                        logger.LogWarning(ex, "Cannot publish {EventType} of plugin {PluginId} yet (attempt {Attempt}); retrying until the broker answers",
+                            message.GetType().Name, e.StreamKey, attempt);
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * attempt)), cancellationToken);
+                }
+            }
+        }
+
+        return NullChangeListener.Instance;
+    }
+
+    internal static object? Translate(IEvent e)
+    {
+        var id = e.StreamKey!;
+        var at = e.Timestamp;
+        return e.Data switch
+        {
+            PackageUploaded u => new Contract.PluginUploaded(e.Id, id, u.Version, at, u.By, e.Version, u.Sha256, u.Size),
+            PackageValidated v => new Contract.PluginValidated(e.Id, id, v.Version, at, v.By, e.Version, v.Manifest.Name, v.Manifest.Author, v.Manifest.MimeTypes),
+            PackageValidationFailed f => new Contract.PluginValidationFailed(e.Id, id, f.Version, at, f.By, e.Version, f.Errors),
+            PluginActivated a => new Contract.PluginActivated(e.Id, id, a.Version, at, a.By, e.Version, a.PreviousVersion),
+            PluginActivationFailed f => new Contract.PluginFailed(e.Id, id, f.Version, at, f.By, e.Version, f.Reason),
+            PluginDeactivated d => new Contract.PluginDeactivated(e.Id, id, d.Version, at, d.By, e.Version),
+            PluginUninstalled u => new Contract.PluginUninstalled(e.Id, id, u.Version, at, u.By, e.Version),
+            RenderFailed r => new Contract.PluginFailed(e.Id, id, r.Version, at, r.By, e.Version, r.Reason),
+            _ => null,
+        };
+    }
+}

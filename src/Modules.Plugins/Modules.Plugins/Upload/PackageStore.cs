@@ -1,0 +1,73 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CloudService.Modules.Plugins.Upload;
+
+/// <summary>
+/// Plugin packages live in PostgreSQL, the store every instance shares: an instance on another
+/// machine, or one whose plugin folder was wiped, fetches the package from here and extracts it itself.
+/// </summary>
+internal sealed class PackageStore(NpgsqlDataSource dataSource)
+{
+    public async Task EnsureSchemaAsync(CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("""
+            CREATE SCHEMA IF NOT EXISTS plugins;
+            CREATE TABLE IF NOT EXISTS plugins.packages (
+                plugin_id   text NOT NULL,
+                version     text NOT NULL,
+                sha256      text NOT NULL,
+                size        bigint NOT NULL,
+                content     bytea NOT NULL,
+                stored_at   timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (plugin_id, version));
+            """);
+        try
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject)
+        {
+            // Another instance created it at the same moment.
+        }
+    }
+
+    /// <summary>Stores a package. Callers only store a version no committed upload knows, so replacing a leftover row (from a crash between this write and the upload event) is right.</summary>
+    public async Task SaveAsync(string pluginId, string version, string sha256, string path, CancellationToken ct)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        await using var command = dataSource.CreateCommand(
+            "INSERT INTO plugins.packages (plugin_id, version, sha256, size, content) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (plugin_id, version) DO UPDATE SET sha256 = EXCLUDED.sha256, size = EXCLUDED.size, content = EXCLUDED.content, stored_at = now()");
+        command.Parameters.Add(new NpgsqlParameter { Value = pluginId });
+        command.Parameters.Add(new NpgsqlParameter { Value = version });
+        command.Parameters.Add(new NpgsqlParameter { Value = sha256 });
+        command.Parameters.Add(new NpgsqlParameter { Value = file.Length });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = file });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Copies the package to <paramref name="path"/>; false when it is not stored.</summary>
+    public async Task<bool> CopyToFileAsync(string pluginId, string version, string path, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("SELECT content FROM plugins.packages WHERE plugin_id = $1 AND version = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = pluginId });
+        command.Parameters.Add(new NpgsqlParameter { Value = version });
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return false;
+        }
+
+        await using var content = await reader.GetStreamAsync(0, ct);
+        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        await content.CopyToAsync(file, ct);
+        return true;
+    }
+
+    public async Task DeleteAsync(string pluginId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM plugins.packages WHERE plugin_id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = pluginId });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}
