@@ -2,6 +2,7 @@ using CloudService.BuildingBlocks.Security;
 using Hangfire;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 
 namespace CloudService.Bootstrapper.Infrastructure;
 
@@ -9,21 +10,23 @@ internal static class BackgroundJobs
 {
     public static IServiceCollection AddBackgroundJobs(this IServiceCollection services, IConfiguration configuration)
     {
+        var storageOptions = new PostgreSqlStorageOptions
+        {
+            SchemaName = "hangfire",
+            PrepareSchemaIfNecessary = true,
+            // A job whose server died is picked up again after this long.
+            InvisibilityTimeout = TimeSpan.FromMinutes(2),
+            // Polling, not LISTEN/NOTIFY long polling: with it, jobs were seen to wait forever in tests.
+            QueuePollInterval = TimeSpan.FromMilliseconds(250),
+        };
+        // The storage is registered per host, not through Hangfire's static JobStorage.Current, which
+        // the last configured host would own (several hosts share a process in the tests).
+        services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(
+            new NpgsqlConnectionFactory(configuration.PostgresConnectionString(), storageOptions), storageOptions));
         services.AddHangfire(cfg => cfg
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UsePostgreSqlStorage(
-                o => o.UseNpgsqlConnection(configuration.PostgresConnectionString()),
-                new PostgreSqlStorageOptions
-                {
-                    SchemaName = "hangfire",
-                    PrepareSchemaIfNecessary = true,
-                    // A job whose server died is picked up again after this long.
-                    InvisibilityTimeout = TimeSpan.FromMinutes(2),
-                    QueuePollInterval = TimeSpan.FromMilliseconds(500),
-                    EnableLongPolling = true,
-                }));
+            .UseRecommendedSerializerSettings());
         services.AddHangfireServer(o =>
         {
             o.WorkerCount = Math.Max(2, Environment.ProcessorCount);

@@ -40,58 +40,30 @@ internal static class Health
     }
 }
 
-/// <summary>Opens an AMQP connection to the broker the bus uses; reuses it while it stays open.</summary>
-internal sealed class RabbitMqHealthCheck(RabbitMqOptions options) : IHealthCheck, IAsyncDisposable
+/// <summary>Opens a fresh AMQP connection to the broker the bus uses: a reused one can look open after the broker went away.</summary>
+internal sealed class RabbitMqHealthCheck(RabbitMqOptions options) : IHealthCheck
 {
-    private readonly SemaphoreSlim gate = new(1, 1);
-    private IConnection? connection;
-
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        await gate.WaitAsync(cancellationToken);
         try
         {
-            if (connection is not { IsOpen: true })
+            var factory = new ConnectionFactory
             {
-                if (connection is not null)
-                {
-                    await connection.DisposeAsync();
-                }
-
-                var factory = new ConnectionFactory
-                {
-                    HostName = options.Host,
-                    Port = options.Port,
-                    VirtualHost = options.VirtualHost,
-                    UserName = options.UserName,
-                    Password = options.Password,
-                    RequestedConnectionTimeout = TimeSpan.FromSeconds(2),
-                    AutomaticRecoveryEnabled = false,
-                    ClientProvidedName = "cloudservice-health",
-                };
-                connection = await factory.CreateConnectionAsync(cancellationToken);
-            }
-
+                HostName = options.Host,
+                Port = options.Port,
+                VirtualHost = options.VirtualHost,
+                UserName = options.UserName,
+                Password = options.Password,
+                RequestedConnectionTimeout = TimeSpan.FromSeconds(2),
+                AutomaticRecoveryEnabled = false,
+                ClientProvidedName = "cloudservice-health",
+            };
+            await using var connection = await factory.CreateConnectionAsync(cancellationToken);
             return HealthCheckResult.Healthy($"RabbitMQ at {options.Host}:{options.Port} answers.");
         }
         catch (Exception ex)
         {
-            connection = null;
             return HealthCheckResult.Unhealthy($"RabbitMQ at {options.Host}:{options.Port} does not answer: {ex.Message}");
         }
-        finally
-        {
-            gate.Release();
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (connection is not null)
-        {
-            await connection.DisposeAsync();
-        }
-
-        gate.Dispose();
     }
 }

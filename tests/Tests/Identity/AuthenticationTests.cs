@@ -86,3 +86,16 @@ public sealed class AuthenticationTests(AppFixture fixture) : IClassFixture<AppF
         Assert.Contains("/api/auth/token", doc, StringComparison.Ordinal);
     }
 }
+
+public sealed class TestIsolationTests(AppFixture fixture) : IClassFixture<AppFixture>
+{
+    [Fact]
+    public async Task The_app_under_test_uses_the_environments_own_database_and_virtual_host()
+    {
+        var store = (Marten.IDocumentStore)fixture.App.Services.GetService(typeof(Marten.IDocumentStore))!;
+        await using var connection = store.Storage.Database.CreateConnection();
+        Assert.Equal(fixture.Environment.Name, connection.Database);
+        var rabbit = fixture.App.Services.GetService(typeof(CloudService.Bootstrapper.Infrastructure.RabbitMqOptions)) as CloudService.Bootstrapper.Infrastructure.RabbitMqOptions;
+        Assert.Equal(fixture.Environment.VirtualHost, rabbit!.VirtualHost);
+    }
+}

@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 
 namespace CloudService.Tests.Infrastructure;
 
@@ -22,30 +21,32 @@ public sealed class AppInstance(TestEnvironment environment, string instanceName
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.ConfigureAppConfiguration(config =>
+        var rabbit = environment.RabbitMq;
+        var userInfo = rabbit.UserInfo.Split(':');
+        var values = new Dictionary<string, string?>
         {
-            var rabbit = environment.RabbitMq;
-            var userInfo = rabbit.UserInfo.Split(':');
-            var values = new Dictionary<string, string?>
-            {
-                ["ConnectionStrings:Postgres"] = environment.PostgresConnectionString,
-                ["RabbitMq:Host"] = rabbit.Host,
-                ["RabbitMq:Port"] = rabbit.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["RabbitMq:VirtualHost"] = environment.VirtualHost,
-                ["RabbitMq:UserName"] = Uri.UnescapeDataString(userInfo[0]),
-                ["RabbitMq:Password"] = Uri.UnescapeDataString(userInfo.ElementAtOrDefault(1) ?? ""),
-                ["CloudService:Admin:UserName"] = AdminUserName,
-                ["CloudService:Admin:Password"] = AdminPassword,
-                ["CloudService:DataRoot"] = InstanceDataRoot,
-                ["CloudService:InstanceName"] = instanceName,
-            };
-            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-            {
-                values[key] = value;
-            }
+            ["ConnectionStrings:Postgres"] = environment.PostgresConnectionString,
+            ["RabbitMq:Host"] = rabbit.Host,
+            ["RabbitMq:Port"] = rabbit.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["RabbitMq:VirtualHost"] = environment.VirtualHost,
+            ["RabbitMq:UserName"] = Uri.UnescapeDataString(userInfo[0]),
+            ["RabbitMq:Password"] = Uri.UnescapeDataString(userInfo.ElementAtOrDefault(1) ?? ""),
+            ["CloudService:Admin:UserName"] = AdminUserName,
+            ["CloudService:Admin:Password"] = AdminPassword,
+            ["CloudService:DataRoot"] = InstanceDataRoot,
+            ["CloudService:InstanceName"] = instanceName,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
 
-            config.AddInMemoryCollection(values);
-        });
+        // UseSetting, not ConfigureAppConfiguration: Program.cs reads configuration while it registers
+        // services, before the factory's configuration callbacks would apply.
+        foreach (var (key, value) in values)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     /// <summary>An HTTP client that signs in with a bearer token.</summary>

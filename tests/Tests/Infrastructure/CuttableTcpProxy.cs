@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace CloudService.Tests.Infrastructure;
+
+/// <summary>
+/// A loopback TCP proxy between one app instance and RabbitMQ that a test can cut and restore:
+/// a broker outage for that instance alone, while other tests keep using the real broker.
+/// </summary>
+public sealed class CuttableTcpProxy : IAsyncDisposable
+{
+    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
+    private readonly string targetHost;
+    private readonly int targetPort;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly List<TcpClient> open = [];
+    private volatile bool cut;
+
+    public CuttableTcpProxy(string targetHost, int targetPort)
+    {
+        this.targetHost = targetHost;
+        this.targetPort = targetPort;
+        listener.Start();
+        _ = AcceptLoopAsync();
+    }
+
+    public int Port => ((IPEndPoint)listener.LocalEndpoint).Port;
+
+    /// <summary>Drops every connection and refuses new ones until <see cref="Restore"/>.</summary>
+    public void Cut()
+    {
+        cut = true;
+        lock (open)
+        {
+            foreach (var client in open)
+            {
+                client.Dispose();
+            }
+
+            open.Clear();
+        }
+    }
+
+    public void Restore() => cut = false;
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            TcpClient inbound;
+            try
+            {
+                inbound = await listener.AcceptTcpClientAsync(stopping.Token);
+            }
+            catch (Exception) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            if (cut)
+            {
+                inbound.Dispose();
+                continue;
+            }
+
+            _ = PipeAsync(inbound);
+        }
+    }
+
+    private async Task PipeAsync(TcpClient inbound)
+    {
+        var outbound = new TcpClient();
+        try
+        {
+            await outbound.ConnectAsync(targetHost, targetPort, stopping.Token);
+            lock (open)
+            {
+                open.Add(inbound);
+                open.Add(outbound);
+            }
+
+            var a = inbound.GetStream().CopyToAsync(outbound.GetStream(), stopping.Token);
+            var b = outbound.GetStream().CopyToAsync(inbound.GetStream(), stopping.Token);
+            await Task.WhenAny(a, b);
+        }
+        catch (Exception)
+        {
+            // A cut connection ends here, as it would when the broker goes away.
+        }
+        finally
+        {
+            inbound.Dispose();
+            outbound.Dispose();
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        stopping.Cancel();
+        listener.Stop();
+        Cut();
+        stopping.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
