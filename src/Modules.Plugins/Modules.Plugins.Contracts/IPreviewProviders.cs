@@ -14,12 +14,23 @@ public interface IPreviewProviders
     /// </summary>
     PreviewProviderLease? Acquire(PreviewFile file);
 
+    /// <summary>
+    /// The provider <see cref="Acquire"/> would lease for <paramref name="file"/> right now, without
+    /// leasing it (for cache look-ups), or null when no active provider accepts the file.
+    /// </summary>
+    PreviewProviderInfo? Find(PreviewFile file);
+
     /// <summary>The MIME types all active providers support.</summary>
     IReadOnlyCollection<string> SupportedMimeTypes { get; }
 
     /// <summary>Records that a provider failed to render, so repeated failures show in its audit log.</summary>
     Task ReportFailureAsync(string pluginId, string version, string reason, CancellationToken cancellationToken);
 }
+
+/// <summary>Which plugin version provides a preview.</summary>
+/// <param name="PluginId">The plugin that registered the provider.</param>
+/// <param name="Version">The plugin's version.</param>
+public sealed record PreviewProviderInfo(string PluginId, string Version);
 
 /// <summary>A provider in use. Dispose it when the render is finished.</summary>
 public abstract class PreviewProviderLease : IDisposable

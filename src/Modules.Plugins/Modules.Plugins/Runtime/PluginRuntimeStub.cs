@@ -32,6 +32,7 @@ internal sealed class StubProviders : IPreviewProviders
 {
     public IReadOnlyCollection<string> SupportedMimeTypes => [];
     public PreviewProviderLease? Acquire(PreviewFile file) => null;
+    public PreviewProviderInfo? Find(PreviewFile file) => null;
     public Func<string, string, string, CancellationToken, Task> OnFailure { get; set; } = (_, _, _, _) => Task.CompletedTask;
     public Task ReportFailureAsync(string pluginId, string version, string reason, CancellationToken cancellationToken) => OnFailure(pluginId, version, reason, cancellationToken);
 }

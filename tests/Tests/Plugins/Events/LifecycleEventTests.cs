@@ -46,7 +46,7 @@ public sealed class LifecycleEventTests
         using var admin = await app.AdminClientAsync();
         var id = "ev-" + Guid.NewGuid().ToString("N")[..8];
 
-        var upload = await PluginApi.UploadAsync(admin, TestPackages.WithoutEntryAssembly(id, "1.0.0"));
+        var upload = await PluginApi.UploadAsync(admin, TestPlugins.Package(id, "1.0.0"));
         Assert.True(upload.StatusCode == HttpStatusCode.Accepted, await upload.Content.ReadAsStringAsync());
         await PluginApi.WaitForFinalAsync(admin, id);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/admin/plugins/{id}")).StatusCode);
@@ -89,7 +89,7 @@ public sealed class LifecycleEventTests
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
             Assert.Contains("rabbitmq", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-            Assert.Equal(HttpStatusCode.Accepted, (await PluginApi.UploadAsync(admin, TestPackages.WithoutEntryAssembly(id, "1.0.0"))).StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await PluginApi.UploadAsync(admin, TestPlugins.Package(id, "1.0.0"))).StatusCode);
             await PluginApi.WaitForFinalAsync(admin, id);
             Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/admin/plugins/{id}")).StatusCode);
             expected = await ExpectedAsync(admin, id);

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -44,26 +43,4 @@ internal static class PluginApi
 
     public static async Task<JsonElement[]> LogAsync(HttpClient admin, string pluginId) =>
         (await admin.GetFromJsonAsync<JsonElement[]>($"/api/admin/plugins/{pluginId}/log"))!;
-
-    public static byte[] Zip(params (string Name, byte[] Content)[] entries)
-    {
-        using var memory = new MemoryStream();
-        using (var zip = new ZipArchive(memory, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            foreach (var (name, content) in entries)
-            {
-                using var s = zip.CreateEntry(name).Open();
-                s.Write(content);
-            }
-        }
-
-        return memory.ToArray();
-    }
-
-    public static byte[] Manifest(string id, string version, string entryAssembly = "Plugin.dll") =>
-        JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            id, name = $"Test {id}", version, author = "Tests", description = "A test plugin",
-            entryAssembly, sdkVersion = "^1.0.0", mimeTypes = new[] { "text/x-test" },
-        });
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CloudService.Tests.Infrastructure;
+using CloudService.Tests.Plugins;
 
 namespace CloudService.Tests.Plugins.Lifecycle;
 
@@ -12,7 +13,7 @@ public sealed class PluginUploadTests(AppFixture fixture) : IClassFixture<AppFix
     {
         using var admin = await fixture.App.AdminClientAsync();
         var id = "up-" + Guid.NewGuid().ToString("N")[..8];
-        var response = await PluginApi.UploadAsync(admin, PluginApi.Zip(($"{id}/plugin.json", PluginApi.Manifest(id, "1.0.0"))));
+        var response = await PluginApi.UploadAsync(admin, TestPlugins.Zip(($"{id}/plugin.json", TestPlugins.Manifest(id, "1.0.0"))));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(id, body.GetProperty("pluginId").GetString());
@@ -41,7 +42,7 @@ public sealed class PluginUploadTests(AppFixture fixture) : IClassFixture<AppFix
     public async Task A_zip_without_plugin_json_is_400_and_no_plugin_appears()
     {
         using var admin = await fixture.App.AdminClientAsync();
-        var response = await PluginApi.UploadAsync(admin, PluginApi.Zip(("readme.txt", "hello"u8.ToArray())), "no-manifest.zip");
+        var response = await PluginApi.UploadAsync(admin, TestPlugins.Zip(("readme.txt", "hello"u8.ToArray())), "no-manifest.zip");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("plugin.json", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var list = await admin.GetFromJsonAsync<JsonElement[]>("/api/admin/plugins");
@@ -53,10 +54,10 @@ public sealed class PluginUploadTests(AppFixture fixture) : IClassFixture<AppFix
     {
         using var admin = await fixture.App.AdminClientAsync();
         var id = "dup-" + Guid.NewGuid().ToString("N")[..8];
-        var first = PluginApi.Zip(($"{id}/plugin.json", PluginApi.Manifest(id, "1.0.0")));
+        var first = TestPlugins.Zip(($"{id}/plugin.json", TestPlugins.Manifest(id, "1.0.0")));
         Assert.Equal(HttpStatusCode.Accepted, (await PluginApi.UploadAsync(admin, first)).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await PluginApi.UploadAsync(admin, first)).StatusCode);
-        var other = PluginApi.Zip(($"{id}/plugin.json", PluginApi.Manifest(id, "1.0.0")), ($"{id}/extra.txt", "x"u8.ToArray()));
+        var other = TestPlugins.Zip(($"{id}/plugin.json", TestPlugins.Manifest(id, "1.0.0")), ($"{id}/extra.txt", "x"u8.ToArray()));
         var conflict = await PluginApi.UploadAsync(admin, other);
         Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
         Assert.Contains("higher version", await conflict.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -71,6 +72,6 @@ public sealed class PluginUploadTests(AppFixture fixture) : IClassFixture<AppFix
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/admin/plugins/nope-nothing")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/admin/plugins/nope-nothing/log")).StatusCode);
         using var user = await fixture.App.NewUserClientAsync();
-        Assert.Equal(HttpStatusCode.Forbidden, (await PluginApi.UploadAsync(user, PluginApi.Zip(("x/plugin.json", PluginApi.Manifest("x", "1.0.0"))))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await PluginApi.UploadAsync(user, TestPlugins.Zip(("x/plugin.json", TestPlugins.Manifest("x", "1.0.0"))))).StatusCode);
     }
 }

@@ -1,0 +1,128 @@
+using System.Collections.Immutable;
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace CloudService.Tests.Plugins;
+
+/// <summary>
+/// Builds plugin assemblies and packages in the tests, from C# source compiled with Roslyn against
+/// the host's Plugins.Sdk: valid plugins, broken ones and hostile ones, without checked-in binaries.
+/// </summary>
+internal static class TestPlugins
+{
+    /// <summary>A preview provider for <c>text/x-test</c> that wraps the content in a paragraph.</summary>
+    public const string PreviewPluginSource = """
+        using System.IO;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using CloudService.Plugins.Sdk;
+
+        namespace TestPlugin;
+
+        public sealed class Plugin : IPlugin
+        {
+            public void Register(IPluginContext context) => context.Hooks.Register<IFilePreviewProvider>(new Provider(context.Version));
+        }
+
+        public sealed class Provider(string version) : IFilePreviewProvider
+        {
+            public System.Collections.Generic.IReadOnlyCollection<string> SupportedMimeTypes { get; } = new[] { "text/x-test" };
+            public bool CanPreview(PreviewFile file) => file.ContentType == "text/x-test" || file.Extension == ".test";
+            public async Task<PreviewResult> RenderAsync(PreviewFile file, Stream content, CancellationToken cancellationToken)
+            {
+                using var reader = new StreamReader(content);
+                var text = await reader.ReadToEndAsync(cancellationToken);
+                return new PreviewResult($"<p class=\"test-plugin\">v{version}: {System.Net.WebUtility.HtmlEncode(text)}</p>");
+            }
+        }
+        """;
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> FrameworkReferences = new(() =>
+        [
+            .. ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
+                .Split(Path.PathSeparator)
+                .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal)
+                            || Path.GetFileName(p) is "netstandard.dll" or "mscorlib.dll" or "Microsoft.Win32.Primitives.dll")
+                .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)),
+        ]);
+
+    /// <summary>The SDK assembly the host runs with (plugins compile against it, never ship it).</summary>
+    public static string SdkAssemblyPath => typeof(CloudService.Plugins.Sdk.IPlugin).Assembly.Location;
+
+    /// <summary>Compiles <paramref name="source"/> into a DLL referencing the framework, the SDK and <paramref name="references"/>.</summary>
+    public static byte[] Compile(string assemblyName, string source, params byte[][] references)
+    {
+        var compilation = CSharpCompilation.Create(
+            assemblyName,
+            [CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest))],
+            [
+                .. FrameworkReferences.Value,
+                MetadataReference.CreateFromFile(SdkAssemblyPath),
+                .. references.Select(r => MetadataReference.CreateFromImage(r)),
+            ],
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        using var output = new MemoryStream();
+        var result = compilation.Emit(output);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException("Test plugin does not compile:\n" + string.Join("\n", result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+        }
+
+        return output.ToArray();
+    }
+
+    /// <summary>A manifest as API.md describes it; <paramref name="change"/> may add, replace or remove (null) fields.</summary>
+    public static byte[] Manifest(string id, string version, string entryAssembly = "TestPlugin.dll", Action<Dictionary<string, object?>>? change = null)
+    {
+        var fields = new Dictionary<string, object?>
+        {
+            ["id"] = id,
+            ["name"] = $"Test {id}",
+            ["version"] = version,
+            ["author"] = "Tests",
+            ["description"] = "A plugin built by the tests",
+            ["entryAssembly"] = entryAssembly,
+            ["sdkVersion"] = "^1.0.0",
+            ["mimeTypes"] = new[] { "text/x-test" },
+        };
+        change?.Invoke(fields);
+        foreach (var key in fields.Where(f => f.Value is null).Select(f => f.Key).ToList())
+        {
+            fields.Remove(key);
+        }
+
+        return JsonSerializer.SerializeToUtf8Bytes(fields);
+    }
+
+    /// <summary>
+    /// A complete, valid package: <c>&lt;id&gt;/plugin.json</c> and <c>&lt;id&gt;/TestPlugin.dll</c> compiled from
+    /// <paramref name="source"/> (default: <see cref="PreviewPluginSource"/>), plus <paramref name="extra"/> entries
+    /// (names relative to the package's top folder).
+    /// </summary>
+    public static byte[] Package(string id, string version, string? source = null, params (string Name, byte[] Content)[] extra) =>
+        Zip([
+            ($"{id}/plugin.json", Manifest(id, version)),
+            ($"{id}/TestPlugin.dll", Compile("TestPlugin", source ?? PreviewPluginSource)),
+            .. extra.Select(e => ($"{id}/{e.Name}", e.Content)),
+        ]);
+
+    public static byte[] Zip(params (string Name, byte[] Content)[] entries)
+    {
+        using var memory = new MemoryStream();
+        using (var zip = new ZipArchive(memory, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, content) in entries)
+            {
+                using var s = zip.CreateEntry(name).Open();
+                s.Write(content);
+            }
+        }
+
+        return memory.ToArray();
+    }
+
+    public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+}
