@@ -4,7 +4,7 @@ using Npgsql;
 namespace CloudService.Modules.Preview.Cache;
 
 /// <summary>The Preview module's own connection pool (its tables live in schema <c>preview</c>).</summary>
-internal sealed class PreviewDatabase(IConfiguration configuration) : IAsyncDisposable
+internal sealed class PreviewDatabase(IConfiguration configuration) : IAsyncDisposable, IDisposable
 {
     private readonly Lazy<NpgsqlDataSource> dataSource = new(() => NpgsqlDataSource.Create(
         configuration.GetConnectionString("Postgres") ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured.")));
@@ -12,6 +12,14 @@ internal sealed class PreviewDatabase(IConfiguration configuration) : IAsyncDisp
     public NpgsqlDataSource DataSource => dataSource.Value;
 
     public string ConnectionString => DataSource.ConnectionString;
+
+    public void Dispose()
+    {
+        if (dataSource.IsValueCreated)
+        {
+            dataSource.Value.Dispose();
+        }
+    }
 
     public ValueTask DisposeAsync() => dataSource.IsValueCreated ? dataSource.Value.DisposeAsync() : ValueTask.CompletedTask;
 }
