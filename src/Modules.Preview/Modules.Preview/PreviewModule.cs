@@ -18,7 +18,7 @@ public static class PreviewModule
     public static IServiceCollection AddPreviewModule(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(PreviewOptions.From(configuration));
-        services.AddSingleton(sp => new PreviewDatabase(configuration));
+        services.AddSingleton(sp => new PreviewDatabase(configuration, sp.GetRequiredService<PreviewOptions>()));
         services.AddSingleton<PreviewStore>();
         services.AddSingleton<PreviewCache>();
         services.AddSingleton<ReadyNotifications>();

@@ -41,6 +41,9 @@ internal sealed class PreviewOptions
     /// <summary>A renderer that crashed mid-render gives its claim up after this long.</summary>
     public TimeSpan RenderClaimLease => RenderTimeout + TimeSpan.FromSeconds(30);
 
+    /// <summary>The most PostgreSQL connections the module's pool opens (one of them listens for finished previews).</summary>
+    public int DatabaseConnections { get; set; } = 10;
+
     /// <summary>How often waiting requests look at the cache even without a notification.</summary>
     public TimeSpan WaitPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

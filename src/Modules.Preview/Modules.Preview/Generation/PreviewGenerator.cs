@@ -121,7 +121,7 @@ internal sealed class PreviewGenerator(
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            return new Outcome(null, null, $"{key.Provider} failed: {e.GetType().Name}: {Shorten(e.Message)}", false, Stopwatch.GetElapsedTime(begun));
+            return new Outcome(null, null, $"{key.Provider} failed: {Shorten(e.Message)}", false, Stopwatch.GetElapsedTime(begun));
         }
         finally
         {

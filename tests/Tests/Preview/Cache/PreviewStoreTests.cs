@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using CloudService.Modules.Preview;
 using CloudService.Modules.Preview.Cache;
 using CloudService.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -25,8 +26,8 @@ public sealed class PreviewStoreTests : IAsyncLifetime, IDisposable
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = environment.PostgresConnectionString })
             .Build();
-        databaseA = new PreviewDatabase(configuration);
-        databaseB = new PreviewDatabase(configuration);
+        databaseA = new PreviewDatabase(configuration, new PreviewOptions());
+        databaseB = new PreviewDatabase(configuration, new PreviewOptions());
         a = new PreviewStore(databaseA);
         b = new PreviewStore(databaseB);
         await Task.WhenAll(a.EnsureSchemaAsync(default), b.EnsureSchemaAsync(default));
