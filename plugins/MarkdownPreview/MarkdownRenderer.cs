@@ -98,8 +98,8 @@ internal sealed class MarkdownRenderer
     {
         protected override void Write(HtmlRenderer renderer, TaskList obj) =>
             renderer.Write(obj.Checked
-                ? "<span class=\"task-list-item-checkbox checked\" title=\"done\">&#x2611;</span> "
-                : "<span class=\"task-list-item-checkbox\" title=\"to do\">&#x2610;</span> ");
+                ? "<span class=\"task-list-item-checkbox checked\" title=\"done\">&#x2611;</span>"
+                : "<span class=\"task-list-item-checkbox\" title=\"to do\">&#x2610;</span>");
     }
 }
 

@@ -1,5 +1,6 @@
 using CloudService.BuildingBlocks.Security;
 using Hangfire;
+using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
@@ -23,6 +24,9 @@ internal static class BackgroundJobs
         // the last configured host would own (several hosts share a process in the tests).
         services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(
             new NpgsqlConnectionFactory(configuration.PostgresConnectionString(), storageOptions), storageOptions));
+        // Likewise the job activator: Hangfire's default is the static JobActivator.Current, which the
+        // last configured host owns, so a job could run in another host's container (its database).
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire(cfg => cfg
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()

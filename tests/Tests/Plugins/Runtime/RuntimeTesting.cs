@@ -56,10 +56,13 @@ internal static class Previews
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds; false when it did not within <paramref name="timeout"/>.</summary>
-    public static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan timeout)
+    public static Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan timeout) =>
+        EventuallyAsync(() => Task.FromResult(condition()), timeout);
+
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
+        while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {
