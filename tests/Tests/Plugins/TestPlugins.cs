@@ -97,6 +97,22 @@ internal static class TestPlugins
         }
         """;
 
+    /// <summary>A plugin that hands the host a reference it never takes back (a handler on a process-wide event): it cannot be unloaded.</summary>
+    public const string LeakyPluginSource = """
+        using CloudService.Plugins.Sdk;
+
+        namespace TestPlugin;
+
+        public sealed class Plugin : IPlugin
+        {
+            public void Register(IPluginContext context) => System.AppDomain.CurrentDomain.ProcessExit += OnExit;
+
+            private void OnExit(object? sender, System.EventArgs e)
+            {
+            }
+        }
+        """;
+
     /// <summary>A private dependency (<c>Helper.dll</c>) with the type <see cref="DependentPluginSource"/> uses.</summary>
     public const string HelperSource = """
         namespace Helper;

@@ -59,15 +59,15 @@ internal sealed class PreviewProviders(HookRegistry hooks, IDocumentStore store,
             reason = reason[..MaxReasonLength] + "…";
         }
 
-        await using var session = store.LightweightSession();
-        if (await session.Events.FetchStreamStateAsync(pluginId, cancellationToken) is null)
+        await using (var query = store.QuerySession())
         {
-            return;
+            if (await query.Events.FetchStreamStateAsync(pluginId, cancellationToken) is null)
+            {
+                return;
+            }
         }
 
-        // No expected version: a failure report must never make an admin's command lose its race.
-        session.Events.Append(pluginId, new RenderFailed(version, "system", DateTimeOffset.UtcNow, reason));
-        await session.SaveChangesAsync(cancellationToken);
+        await InformationalEvents.AppendAsync(store, pluginId, new RenderFailed(version, "system", DateTimeOffset.UtcNow, reason), cancellationToken);
     }
 
     /// <summary>The first provider that accepts the file, with its plugin entered (the caller must Exit it), or null.</summary>

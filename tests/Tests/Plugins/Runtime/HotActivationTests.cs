@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CloudService.Modules.Plugins;
 using CloudService.Tests.Plugins.Lifecycle;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CloudService.Tests.Plugins.Runtime;
 
@@ -151,6 +153,23 @@ public sealed class HotActivationTests(RuntimeFixture fixture) : IClassFixture<R
         Assert.Equal(JsonValueKind.Null, detail.GetProperty("activeVersion").ValueKind);
         Assert.Contains("boom", detail.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/health/live")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_plugin_whose_context_stays_alive_after_unloading_is_reported_as_a_leak_in_its_audit_log()
+    {
+        var app = fixture.App;
+        using var admin = await app.AdminClientAsync();
+        var id = "leaky-" + Guid.NewGuid().ToString("N")[..8];
+        await PluginApi.UploadReadyAsync(admin, TestPlugins.Package(id, "1.0.0", TestPlugins.LeakyPluginSource), id);
+        Assert.Equal(HttpStatusCode.OK, (await PluginApi.ActivateAsync(admin, id)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await PluginApi.DeactivateAsync(admin, id)).StatusCode);
+
+        var unloaded = Assert.Single(await PluginApi.LogAsync(admin, id), e => e.GetProperty("type").GetString() == "unloaded");
+        Assert.Equal("WARNING: unloaded on " + app.Services.GetRequiredService<PluginsOptions>().InstanceName
+            + " but the load context is still alive after 4 GC rounds (a reference leak).", unloaded.GetProperty("detail").GetString());
+        Assert.Single(app.LiveContexts(id));
     }
 
     [Fact]

@@ -8,12 +8,13 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CloudService.Tests.Plugins.Runtime;
 
-/// <summary>One environment and one app whose plugin activation time limit is short (1 s), so the slow-plugin case is quick.</summary>
+/// <summary>One environment and one app with short plugin limits (activation 1 s, 4 GC rounds), so the slow and leaky cases are quick.</summary>
 public sealed class RuntimeFixture : IAsyncLifetime
 {
     public static readonly Dictionary<string, string?> Settings = new()
     {
         ["CloudService:Plugins:ActivationTimeout"] = "00:00:01",
+        ["CloudService:Plugins:MaxGcRounds"] = "4",
     };
 
     public TestEnvironment Environment { get; } = new();
@@ -75,11 +76,30 @@ internal static class Previews
         return true;
     }
 
-    /// <summary>The load contexts of <paramref name="pluginId"/> that this app instance created and that are still in memory.</summary>
+    /// <summary>
+    /// The load contexts of <paramref name="pluginId"/> that this app instance created and whose
+    /// assemblies are still in memory after a few GCs (AssemblyLoadContext.All forgets a context as
+    /// soon as its unloading starts, so the loaded assemblies are asked instead).
+    /// </summary>
     public static List<string> LiveContexts(this AppInstance app, string pluginId)
     {
         var instance = app.Services.GetRequiredService<PluginsOptions>().InstanceName;
-        return [.. AssemblyLoadContext.All.Select(c => c.Name ?? "").Where(n => n.StartsWith($"plugin:{pluginId}@", StringComparison.Ordinal) && n.EndsWith($"({instance})", StringComparison.Ordinal))];
+        List<string> live = [];
+        for (var round = 0; round < 3; round++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            live = [.. AppDomain.CurrentDomain.GetAssemblies()
+                .Select(a => AssemblyLoadContext.GetLoadContext(a)?.Name ?? "")
+                .Where(n => n.StartsWith($"plugin:{pluginId}@", StringComparison.Ordinal) && n.EndsWith($"({instance})", StringComparison.Ordinal))
+                .Distinct()];
+            if (live.Count == 0)
+            {
+                break;
+            }
+        }
+
+        return live;
     }
 }
 
