@@ -14,6 +14,7 @@ command -v zip >/dev/null || { echo "pack-plugins: 'zip' is missing (apt-get ins
 # A field of our own well-formed plugin.json ("key": "value" on one line).
 field() { sed -n "s/^[[:space:]]*\"$1\"[[:space:]]*:[[:space:]]*\"\([^\"]*\)\".*/\1/p" "$2" | head -n 1; }
 
+shopt -s nullglob
 mkdir -p "$out"
 for project in plugins/*/*.csproj; do
   dir=$(dirname "$project")

@@ -7,8 +7,8 @@ namespace CloudService.Modules.Plugins.Runtime;
 /// <summary>
 /// The collectible context one plugin version runs in. The SDK and the shared framework come from
 /// the host (so casts to SDK interfaces work and the framework is loaded once); everything else
-/// resolves from the plugin's folder through its .deps.json, even when the host happens to ship an
-/// assembly of the same name.
+/// resolves from the plugin's folder through its .deps.json (or, without one, from the folder), even
+/// when the host happens to ship an assembly of the same name.
 /// </summary>
 internal sealed class PluginLoadContext(string name, string entryAssemblyPath) : AssemblyLoadContext(name, isCollectible: true)
 {
@@ -21,7 +21,11 @@ internal sealed class PluginLoadContext(string name, string entryAssemblyPath) :
             return null;
         }
 
-        return resolver.ResolveAssemblyToPath(assemblyName) is { } path ? LoadFromAssemblyPath(path) : null;
+        // No fallback to the host's own dependencies: a plugin that forgot to ship one must fail
+        // here, not bind by accident to whatever version of it the host happens to carry.
+        return resolver.ResolveAssemblyToPath(assemblyName) is { } path
+            ? LoadFromAssemblyPath(path)
+            : throw new FileNotFoundException($"Could not load '{assemblyName.FullName}': the plugin does not ship it and it is not part of the shared framework.");
     }
 
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName) =>
