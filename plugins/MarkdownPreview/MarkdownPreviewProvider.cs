@@ -25,7 +25,7 @@ internal sealed class MarkdownPreviewProvider(MarkdownRenderer renderer) : IFile
 
     public async Task<PreviewResult> RenderAsync(PreviewFile file, Stream content, CancellationToken cancellationToken)
     {
-        var markdown = await ReadTextAsync(content, cancellationToken);
+        var markdown = await ReadTextAsync(content, file.Size, cancellationToken);
         return new PreviewResult(renderer.Render(markdown, cancellationToken), Stylesheet.Css);
     }
 
@@ -34,13 +34,30 @@ internal sealed class MarkdownPreviewProvider(MarkdownRenderer renderer) : IFile
         (contentType ?? "").Split(';', 2)[0].Trim().ToLowerInvariant();
 
     /// <summary>Reads at most the size cap (whatever the metadata said) and decodes it: UTF-8 unless a byte-order mark says otherwise.</summary>
-    private static async Task<string> ReadTextAsync(Stream content, CancellationToken cancellationToken)
+    private static async Task<string> ReadTextAsync(Stream content, long sizeHint, CancellationToken cancellationToken)
     {
-        var buffer = new byte[MarkdownRenderer.MaxInputBytes + 1];
-        var length = await content.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
-        if (length > MarkdownRenderer.MaxInputBytes)
+        const int limit = MarkdownRenderer.MaxInputBytes;
+        var buffer = new byte[(int)Math.Clamp(sizeHint + 1, 4096, limit + 1)];
+        var length = 0;
+        while (length <= limit)
         {
-            throw new InvalidDataException($"The file is larger than {MarkdownRenderer.MaxInputBytes / 1024} KB, the most this preview renders.");
+            if (length == buffer.Length)
+            {
+                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, limit + 1));
+            }
+
+            var read = await content.ReadAsync(buffer.AsMemory(length), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            length += read;
+        }
+
+        if (length > limit)
+        {
+            throw new InvalidDataException($"The file is larger than {limit / 1024} KB, the most this preview renders.");
         }
 
         var bytes = buffer.AsSpan(0, length);
