@@ -132,28 +132,9 @@ internal static class TestPlugins
         }
         """;
 
-    /// <summary>A preview provider for <c>text/x-test</c> that uses <c>Helper.Widget</c> from its private dependency.</summary>
-    public const string DependentPluginSource = """
-        using System.IO;
-        using System.Threading;
-        using System.Threading.Tasks;
-        using CloudService.Plugins.Sdk;
-
-        namespace TestPlugin;
-
-        public sealed class Plugin : IPlugin
-        {
-            public void Register(IPluginContext context) => context.Hooks.Register<IFilePreviewProvider>(new Provider(Helper.Widget.Describe(context.Version)));
-        }
-
-        public sealed class Provider(string text) : IFilePreviewProvider
-        {
-            public System.Collections.Generic.IReadOnlyCollection<string> SupportedMimeTypes { get; } = new[] { "text/x-test" };
-            public bool CanPreview(PreviewFile file) => file.ContentType == "text/x-test";
-            public Task<PreviewResult> RenderAsync(PreviewFile file, Stream content, CancellationToken cancellationToken) =>
-                Task.FromResult(new PreviewResult($"<p>{text}</p>"));
-        }
-        """;
+    /// <summary><see cref="PreviewPluginSource"/> whose Register uses <c>Helper.Widget</c> from its private dependency.</summary>
+    public static string DependentPluginSource { get; } = PreviewPluginSource.Replace(
+        "new Provider(context.Version)", "new Provider(Helper.Widget.Describe(context.Version))", StringComparison.Ordinal);
 
     /// <summary>
     /// A package whose entry assembly is compiled from <see cref="DependentPluginSource"/> against
