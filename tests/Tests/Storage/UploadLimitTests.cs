@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CloudService.Tests.Infrastructure;
+
+namespace CloudService.Tests.Storage;
+
+/// <summary>An app whose upload limit is 1 MB, so going over it is cheap.</summary>
+public sealed class SmallLimitFixture : IAsyncLifetime
+{
+    public const long Limit = 1 << 20;
+
+    public TestEnvironment Environment { get; } = new();
+    public AppInstance App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Environment.InitializeAsync();
+        App = new AppInstance(Environment, settings: new Dictionary<string, string?>
+        {
+            ["CloudService:Storage:MaxUploadBytes"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // A blob root of its own, outside the data root, as an operator would configure it.
+            ["CloudService:Storage:BlobRoot"] = Path.Combine(Environment.DataRoot, "elsewhere", "blobs"),
+        });
+        _ = App.Server;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await App.DisposeAsync();
+        await Environment.DisposeAsync();
+    }
+}
+
+public sealed class UploadLimitTests(SmallLimitFixture fixture) : IClassFixture<SmallLimitFixture>
+{
+    private AppInstance App => fixture.App;
+
+    [Fact]
+    public async Task The_configured_blob_root_is_used()
+    {
+        using var user = await App.NewUserClientAsync();
+        var bytes = FilesApi.Utf8("where am I stored?");
+        await FilesApi.UploadOkAsync(user, bytes, "where.txt");
+        var sha = FilesApi.Sha256Hex(bytes);
+        Assert.True(File.Exists(Path.Combine(fixture.Environment.DataRoot, "elsewhere", "blobs", sha[..2], sha[2..4], sha)));
+    }
+
+    [Fact]
+    public async Task A_file_of_exactly_the_limit_is_accepted()
+    {
+        using var user = await App.NewUserClientAsync();
+        var file = await FilesApi.UploadOkAsync(user, FilesApi.RandomBytes((int)SmallLimitFixture.Limit, seed: 11), "exact.bin");
+        Assert.Equal(SmallLimitFixture.Limit, file.GetProperty("size").GetInt64());
+    }
+
+    [Theory]
+    [InlineData(1L, true)]                              // over by one byte, noticed while streaming
+    [InlineData(3 * SmallLimitFixture.Limit, true)]      // refused from Content-Length before reading
+    [InlineData(3 * SmallLimitFixture.Limit, false)]     // chunked, no length announced: noticed while streaming
+    public async Task An_upload_over_the_limit_is_413_and_leaves_no_blob_no_staged_file_and_no_metadata(long over, bool withLength)
+    {
+        using var user = await App.NewUserClientAsync();
+        var bytes = FilesApi.RandomBytes((int)(SmallLimitFixture.Limit + over), seed: (int)over);
+        var blobsBefore = FilesApi.Blobs(App);
+
+        HttpContent content = withLength ? new ByteArrayContent(bytes) : new StreamContent(new UnknownLengthStream(bytes));
+        var response = await FilesApi.UploadAsync(user, content, "form-data; name=\"file\"; filename=\"too-big.bin\"");
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("1048576", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(blobsBefore, FilesApi.Blobs(App));
+        Assert.DoesNotContain(FilesApi.Sha256Hex(bytes), FilesApi.Blobs(App));
+        Assert.Empty(FilesApi.StagedFiles(App));
+        Assert.Empty((await user.GetFromJsonAsync<JsonElement[]>("/api/files"))!);
+    }
+
+    /// <summary>A stream that does not tell its length, so HttpClient sends it chunked.</summary>
+    private sealed class UnknownLengthStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+    }
+}
