@@ -82,3 +82,74 @@ public sealed class UploadLimitTests(SmallLimitFixture fixture) : IClassFixture<
         public override bool CanSeek => false;
     }
 }
+
+public sealed class AbortedUploadTests(AppFixture fixture) : IClassFixture<AppFixture>
+{
+    [Fact]
+    public async Task An_upload_the_client_abandons_halfway_leaves_no_staged_file_and_no_metadata()
+    {
+        using var user = await fixture.App.NewUserClientAsync();
+        using var abandon = new CancellationTokenSource();
+        var upload = Task.Run(async () =>
+        {
+            using var form = new MultipartFormDataContent();
+            var content = new StreamContent(new StallsHalfwayStream(abandon.Token));
+            content.Headers.TryAddWithoutValidation("Content-Disposition", "form-data; name=\"file\"; filename=\"abandoned.bin\"");
+            form.Add(content);
+            return await user.PostAsync("/api/files", form, abandon.Token);
+        });
+
+        // The upload is under way once its staged file exists; then the client gives up.
+        await WaitUntilAsync(() => FilesApi.StagedFiles(fixture.App).Length > 0);
+        await abandon.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => upload);
+
+        await WaitUntilAsync(() => FilesApi.StagedFiles(fixture.App).Length == 0);
+        Assert.Empty(FilesApi.Blobs(fixture.App));
+        Assert.Empty((await user.GetFromJsonAsync<JsonElement[]>("/api/files"))!);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Sends 2 MB, then stalls until the client abandons the request.</summary>
+    private sealed class StallsHalfwayStream(CancellationToken abandoned) : Stream
+    {
+        private long sent;
+
+        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            await ReadAsync(buffer.AsMemory(offset, count), cancellationToken);
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (sent >= 2 << 20)
+            {
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(abandoned, cancellationToken);
+                await Task.Delay(Timeout.Infinite, either.Token);
+            }
+
+            var n = Math.Min(buffer.Length, 64 * 1024);
+            buffer.Span[..n].Fill((byte)'x');
+            sent += n;
+            return n;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => sent; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -21,7 +21,19 @@ internal sealed class FileUploads(IDocumentStore store, IBlobStore blobs, Conten
 
     public async Task<IResult> UploadAsync(HttpContext http, CancellationToken ct)
     {
-        var (received, error) = await StreamedUpload.ReceiveAsync(http.Request, Field, options.MaxUploadBytes, blobs.StagingDirectory, ct);
+        StreamedUpload.Received? received;
+        IResult? error;
+        try
+        {
+            (received, error) = await StreamedUpload.ReceiveAsync(http.Request, Field, options.MaxUploadBytes, blobs.StagingDirectory, ct);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException && ct.IsCancellationRequested)
+        {
+            // The client went away mid-upload; the staged file is already gone and nobody is listening.
+            logger.LogInformation("An upload by {User} was aborted by the client", http.User.UserName());
+            return Results.Empty;
+        }
+
         if (received is null)
         {
             return error!;
