@@ -8,13 +8,21 @@ namespace CloudService.Plugins.Sdk;
 /// </summary>
 public interface IFilePreviewProvider : IPluginHook
 {
-    /// <summary>The MIME types this provider previews, for example <c>text/markdown</c>.</summary>
+    /// <summary>
+    /// The MIME types this provider previews, for example <c>text/markdown</c>. Read once, when the
+    /// provider is registered; the host lists them as previewable types. <see cref="CanPreview"/> decides
+    /// per file and may accept more (say, <c>.md</c> files stored as <c>text/plain</c>).
+    /// </summary>
     IReadOnlyCollection<string> SupportedMimeTypes { get; }
 
-    /// <summary>Whether this provider previews the described file. Must be cheap: no I/O.</summary>
+    /// <summary>Whether this provider previews the described file. Must be cheap (no I/O) and must not throw.</summary>
     bool CanPreview(PreviewFile file);
 
-    /// <summary>Renders the file's content. Honour <paramref name="cancellationToken"/>: the host cancels slow renders.</summary>
+    /// <summary>
+    /// Renders the file's content. Honour <paramref name="cancellationToken"/>: the host cancels slow
+    /// renders. May be called concurrently. An exception fails this render only; the host records it
+    /// in the plugin's audit log.
+    /// </summary>
     /// <param name="file">The file's metadata.</param>
     /// <param name="content">The file's bytes, read-only and forward-only.</param>
     /// <param name="cancellationToken">Cancelled when the render time limit is reached.</param>

@@ -21,12 +21,17 @@ public interface IPluginContext
 
 /// <summary>
 /// Registers hooks: implementations of the SDK's hook interfaces (for example
-/// <see cref="IFilePreviewProvider"/>). The host unregisters all of them on deactivation.
+/// <see cref="IFilePreviewProvider"/>). Registrations take effect together once
+/// <see cref="IPlugin.Register"/> returns (during an upgrade they replace the previous version's in
+/// one step); registering after that is refused. The host unregisters all of them on deactivation.
 /// </summary>
 public interface IHookRegistrar
 {
     /// <summary>Registers <paramref name="hook"/> as an implementation of <typeparamref name="THook"/>.</summary>
-    /// <typeparam name="THook">An SDK hook interface, such as <see cref="IFilePreviewProvider"/>.</typeparam>
+    /// <typeparam name="THook">An SDK hook interface, such as <see cref="IFilePreviewProvider"/>; the host
+    /// refuses any other type (an <see cref="ArgumentException"/>).</typeparam>
+    /// <param name="hook">The implementation.</param>
+    /// <exception cref="InvalidOperationException">Called after <see cref="IPlugin.Register"/> returned.</exception>
     void Register<THook>(THook hook) where THook : class, IPluginHook;
 }
 

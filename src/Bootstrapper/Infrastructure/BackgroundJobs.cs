@@ -1,5 +1,6 @@
 using CloudService.BuildingBlocks.Security;
 using Hangfire;
+using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
@@ -23,10 +24,14 @@ internal static class BackgroundJobs
         // the last configured host would own (several hosts share a process in the tests).
         services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(
             new NpgsqlConnectionFactory(configuration.PostgresConnectionString(), storageOptions), storageOptions));
-        services.AddHangfire(cfg => cfg
+        // Likewise the job activator: Hangfire's default is the static JobActivator.Current, which the
+        // last configured host owns, so a job could run in another host's container (its database).
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire((sp, cfg) => cfg
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings());
+            .UseRecommendedSerializerSettings()
+            .UseLogProvider(new OutlivableLogProvider(new AspNetCoreLogProvider(sp.GetRequiredService<ILoggerFactory>()))));
         services.AddHangfireServer(o =>
         {
             o.WorkerCount = Math.Max(2, Environment.ProcessorCount);
@@ -43,6 +48,33 @@ internal static class BackgroundJobs
             DashboardTitle = "CloudService jobs",
             AppPath = "/admin/plugins",
         }).RequireAuthorization(Roles.AdminPolicy);
+
+    /// <summary>
+    /// Hangfire's log provider is static, too: the last host started owns it. When that host is
+    /// disposed while others run on (the tests), its logger factory throws; Hangfire then stays
+    /// silent instead of failing every enqueue and dequeue of the other hosts.
+    /// </summary>
+    private sealed class OutlivableLogProvider(Hangfire.Logging.ILogProvider inner) : Hangfire.Logging.ILogProvider
+    {
+        public Hangfire.Logging.ILog GetLogger(string name)
+        {
+            try
+            {
+                return inner.GetLogger(name);
+            }
+            catch (ObjectDisposedException)
+            {
+                return Silent.Instance;
+            }
+        }
+
+        private sealed class Silent : Hangfire.Logging.ILog
+        {
+            public static readonly Silent Instance = new();
+
+            public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null) => false;
+        }
+    }
 
     /// <summary>The default filter only allows local requests; the endpoint's admin policy already
     /// decided (redirect to sign-in, 403 for non-admins), this filter only repeats the check.</summary>

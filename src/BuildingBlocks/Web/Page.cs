@@ -51,6 +51,7 @@ public static class Page
               <meta name="viewport" content="width=device-width, initial-scale=1">
               <meta name="csrf-token" content="{Encode(tokens.RequestToken)}">
               <title>{Encode(title)} · CloudService</title>
+              <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
               <link rel="stylesheet" href="/static/app.css">
             </head>
             <body>

@@ -41,7 +41,12 @@ public abstract class PreviewProviderLease : IDisposable
     /// <summary>The plugin's version.</summary>
     public abstract string Version { get; }
 
-    /// <summary>Renders with the leased provider.</summary>
+    /// <summary>
+    /// Renders with the leased provider. A failure of the provider surfaces as an
+    /// <see cref="InvalidOperationException"/> whose message names the plugin and the error (never the
+    /// plugin's own exception object, which would keep the plugin's code in memory); cancellation
+    /// through <paramref name="cancellationToken"/> as an <see cref="OperationCanceledException"/>.
+    /// </summary>
     public abstract Task<PreviewResult> RenderAsync(PreviewFile file, Stream content, CancellationToken cancellationToken);
 
     /// <summary>Ends the lease.</summary>

@@ -34,7 +34,7 @@ public static class PluginsModule
         services.AddScoped<PackageUploads>();
         services.AddTransient<PackageValidationJob>();
         services.AddHostedService<PluginStateSyncService>();
-        services.AddPluginRuntime(configuration);
+        services.AddPluginRuntime();
 
         services.ConfigureMarten((sp, marten) =>
         {

@@ -13,6 +13,15 @@ internal sealed class PluginsOptions
     /// <summary>How often each instance re-reads the stored activation state, in case a broadcast was missed.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>How long a plugin's constructor and <c>Register</c> (and, on deactivation, its Dispose) may take.</summary>
+    public TimeSpan ActivationTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long deactivation waits for calls in flight (renders) before unloading anyway.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many GC rounds deactivation spends checking that an unloaded plugin's context was collected.</summary>
+    public int MaxGcRounds { get; set; } = 10;
+
     /// <summary>This instance's name in the audit log and in its fan-out queue.</summary>
     public string InstanceName { get; set; } = "";
 

@@ -1,3 +1,11 @@
+using CloudService.Modules.Storage.Blobs;
+using CloudService.Modules.Storage.Contracts;
+using CloudService.Modules.Storage.Delete;
+using CloudService.Modules.Storage.Events;
+using CloudService.Modules.Storage.Files;
+using CloudService.Modules.Storage.Pages;
+using CloudService.Modules.Storage.Upload;
+using Marten;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -9,17 +17,39 @@ namespace CloudService.Modules.Storage;
 /// <summary>The Storage module's one public entry: the host calls these three and nothing else.</summary>
 public static class StorageModule
 {
+    private const string Schema = "storage";
+
     public static IServiceCollection AddStorageModule(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton(StorageOptions.From(configuration));
+        services.AddSingleton<IBlobStore, LocalBlobStore>();
+        services.AddSingleton<ContentLocks>();
+        services.AddSingleton<StoredFiles>();
+        services.AddSingleton<IStoredFiles>(sp => sp.GetRequiredService<StoredFiles>());
+        services.AddSingleton<FileUploads>();
+        services.AddSingleton<FileDeletion>();
+        services.AddSingleton<EventOutbox>();
+        services.AddHostedService(sp => sp.GetRequiredService<EventOutbox>());
+
+        services.ConfigureMarten(marten =>
+        {
+            marten.Schema.For<FileRecord>().DatabaseSchemaName(Schema)
+                .Index(f => f.OwnerId)
+                .Index(f => f.Sha256);
+            marten.Schema.For<PendingEvent>().DatabaseSchemaName(Schema);
+        });
         return services;
     }
 
     public static void AddStorageConsumers(this IBusRegistrationConfigurator bus)
     {
+        // Storage publishes (FileUploaded, FileDeleted) and consumes nothing.
     }
 
     public static IEndpointRouteBuilder MapStorageModule(this IEndpointRouteBuilder app)
     {
+        app.MapStorageApi();
+        app.MapFilePages();
         return app;
     }
 }

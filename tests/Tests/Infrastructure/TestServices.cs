@@ -72,7 +72,19 @@ internal static class TestServices
         await using var connection = new NpgsqlConnection(endpoints.PostgresAdmin);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
-        await command.ExecuteNonQueryAsync();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await command.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException e) when (attempt < 20 && e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse)
+            {
+                // FORCE may not terminate a backend of another role (an autovacuum worker busy on it): wait for it.
+                await Task.Delay(250);
+            }
+        }
     }
 
     public static async Task CreateVirtualHostAsync(string name)

@@ -40,6 +40,118 @@ internal static class TestPlugins
         }
         """;
 
+    /// <summary><see cref="PreviewPluginSource"/> for a content type of its own (so tests sharing an app do not see each other's providers).</summary>
+    public static string PreviewPluginSourceFor(string contentType) =>
+        PreviewPluginSource.Replace("\"text/x-test\"", $"\"{contentType}\"", StringComparison.Ordinal)
+            .Replace(" || file.Extension == \".test\"", "", StringComparison.Ordinal);
+
+    /// <summary>A plugin whose <c>Register</c> throws.</summary>
+    public const string ThrowingPluginSource = """
+        using CloudService.Plugins.Sdk;
+
+        namespace TestPlugin;
+
+        public sealed class Plugin : IPlugin
+        {
+            public void Register(IPluginContext context) => throw new System.InvalidOperationException("boom: the plugin refused to start");
+        }
+        """;
+
+    /// <summary>A plugin whose <c>Register</c> takes <c>5 s</c>, longer than the tests' activation time limit.</summary>
+    public const string SlowPluginSource = """
+        using CloudService.Plugins.Sdk;
+
+        namespace TestPlugin;
+
+        public sealed class Plugin : IPlugin
+        {
+            public void Register(IPluginContext context) => System.Threading.Thread.Sleep(5000);
+        }
+        """;
+
+    /// <summary>A plugin without a public parameterless constructor.</summary>
+    public const string NoParameterlessConstructorSource = """
+        using CloudService.Plugins.Sdk;
+
+        namespace TestPlugin;
+
+        public sealed class Plugin(string name) : IPlugin
+        {
+            public void Register(IPluginContext context) => context.Log.Info(name);
+        }
+        """;
+
+    /// <summary>A plugin that registers a hook kind of its own instead of an SDK hook interface.</summary>
+    public const string OwnHookKindSource = """
+        using CloudService.Plugins.Sdk;
+
+        namespace TestPlugin;
+
+        public interface IOwnHook : IPluginHook;
+
+        public sealed class OwnHook : IOwnHook;
+
+        public sealed class Plugin : IPlugin
+        {
+            public void Register(IPluginContext context) => context.Hooks.Register<IOwnHook>(new OwnHook());
+        }
+        """;
+
+    /// <summary>A plugin that hands the host a reference it never takes back (a handler on a process-wide event): it cannot be unloaded.</summary>
+    public const string LeakyPluginSource = """
+        using CloudService.Plugins.Sdk;
+
+        namespace TestPlugin;
+
+        public sealed class Plugin : IPlugin
+        {
+            public void Register(IPluginContext context) => System.AppDomain.CurrentDomain.ProcessExit += OnExit;
+
+            private void OnExit(object? sender, System.EventArgs e)
+            {
+            }
+        }
+        """;
+
+    /// <summary>A private dependency (<c>Helper.dll</c>) with the type <see cref="DependentPluginSource"/> uses.</summary>
+    public const string HelperSource = """
+        namespace Helper;
+
+        public static class Widget
+        {
+            public static string Describe(string version) => "helped " + version;
+        }
+        """;
+
+    /// <summary>The same assembly name as <see cref="HelperSource"/>, without the type: loading the plugin against it is a type load error.</summary>
+    public const string HelperWithoutWidgetSource = """
+        namespace Helper;
+
+        public static class Other
+        {
+        }
+        """;
+
+    /// <summary><see cref="PreviewPluginSource"/> whose Register uses <c>Helper.Widget</c> from its private dependency.</summary>
+    public static string DependentPluginSource { get; } = PreviewPluginSource.Replace(
+        "new Provider(context.Version)", "new Provider(Helper.Widget.Describe(context.Version))", StringComparison.Ordinal);
+
+    /// <summary>
+    /// A package whose entry assembly is compiled from <see cref="DependentPluginSource"/> against
+    /// <see cref="HelperSource"/>, shipping <c>Helper.dll</c> built from <paramref name="shippedHelperSource"/>
+    /// (null: not shipped at all, a missing dependency).
+    /// </summary>
+    public static byte[] PackageWithDependency(string id, string version, string? shippedHelperSource)
+    {
+        var helper = Compile("Helper", HelperSource);
+        (string Name, byte[] Content)[] shipped = shippedHelperSource is null ? [] : [("Helper.dll", Compile("Helper", shippedHelperSource))];
+        return Zip([
+            ($"{id}/plugin.json", Manifest(id, version)),
+            ($"{id}/TestPlugin.dll", Compile("TestPlugin", DependentPluginSource, helper)),
+            .. shipped.Select(e => ($"{id}/{e.Name}", e.Content)),
+        ]);
+    }
+
     private static readonly Lazy<ImmutableArray<MetadataReference>> FrameworkReferences = new(() =>
         [
             .. ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)

@@ -102,11 +102,6 @@ internal sealed class PluginStateSync(IDocumentStore store, PluginRuntime runtim
             unloaded.Collected, unloaded.GcRounds, unloaded.Elapsed.TotalMilliseconds, unloaded.InFlightDrained), ct);
     }
 
-    /// <summary>Informational events carry no expected version: they must never make a command lose its race.</summary>
-    private async Task AppendAsync(string pluginId, IPluginStreamEvent e, CancellationToken ct)
-    {
-        await using var session = store.LightweightSession();
-        session.Events.Append(pluginId, e);
-        await session.SaveChangesAsync(ct);
-    }
+    private Task AppendAsync(string pluginId, IPluginStreamEvent e, CancellationToken ct) =>
+        InformationalEvents.AppendAsync(store, pluginId, e, ct);
 }

@@ -46,12 +46,18 @@ public sealed class LifecycleEventTests
         using var admin = await app.AdminClientAsync();
         var id = "ev-" + Guid.NewGuid().ToString("N")[..8];
 
+        // Upload → validate → activate → deactivate (issue 6), then delete.
         var upload = await PluginApi.UploadAsync(admin, TestPlugins.Package(id, "1.0.0"));
         Assert.True(upload.StatusCode == HttpStatusCode.Accepted, await upload.Content.ReadAsStringAsync());
-        await PluginApi.WaitForFinalAsync(admin, id);
+        Assert.Equal("ready", (await PluginApi.WaitForFinalAsync(admin, id)).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await PluginApi.ActivateAsync(admin, id)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PluginApi.DeactivateAsync(admin, id)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/admin/plugins/{id}")).StatusCode);
 
         var expected = await ExpectedAsync(admin, id);
+        Assert.Equal(
+            ["PluginUploaded", "PluginValidated", "PluginActivated", "PluginDeactivated", "PluginUninstalled"],
+            expected.Select(e => e.Exchange[(Namespace.Length + 1)..]));
         var received = await subscriber.WaitForAsync(r => Deduplicated(r, id).Count >= expected.Count, TimeSpan.FromSeconds(20));
         var events = Deduplicated(received, id);
         Assert.Equal(expected.Select(e => e.Exchange), events.Select(e => e.Exchange));

@@ -41,6 +41,35 @@ internal static class PluginApi
         }
     }
 
+    /// <summary>Uploads a package and waits until that version is validated; fails the test unless it is "ready".</summary>
+    public static async Task UploadReadyAsync(HttpClient admin, byte[] zip, string pluginId)
+    {
+        var upload = await UploadAsync(admin, zip);
+        Assert.True(upload.StatusCode == System.Net.HttpStatusCode.Accepted, await upload.Content.ReadAsStringAsync());
+        var version = (await upload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetString();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var detail = await DetailAsync(admin, pluginId);
+            var state = detail.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == version);
+            var status = state.GetProperty("status").GetString();
+            if (status is not ("uploaded" or "validating"))
+            {
+                Assert.True(status == "ready", state.ToString());
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{pluginId} {version} is still {status} after 60 s.");
+            await Task.Delay(100);
+        }
+    }
+
+    public static Task<HttpResponseMessage> ActivateAsync(HttpClient admin, string pluginId, string? version = null) =>
+        admin.PostAsync($"/api/admin/plugins/{pluginId}/activate" + (version is null ? "" : $"?version={Uri.EscapeDataString(version)}"), null);
+
+    public static Task<HttpResponseMessage> DeactivateAsync(HttpClient admin, string pluginId) =>
+        admin.PostAsync($"/api/admin/plugins/{pluginId}/deactivate", null);
+
     public static async Task<JsonElement[]> LogAsync(HttpClient admin, string pluginId) =>
         (await admin.GetFromJsonAsync<JsonElement[]>($"/api/admin/plugins/{pluginId}/log"))!;
 }

@@ -1,0 +1,26 @@
+using CloudService.Modules.Storage.Contracts;
+using Marten;
+
+namespace CloudService.Modules.Storage.Events;
+
+/// <summary>
+/// An integration event waiting to be published: stored in the same transaction as the metadata
+/// change it announces (an outbox), so a committed change is announced even when the broker is
+/// down or the process dies before publishing, and nothing uncommitted is ever announced.
+/// </summary>
+internal sealed class PendingEvent
+{
+    /// <summary>Also the message id on the bus, so subscribers can drop the rare duplicate.</summary>
+    public Guid Id { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public FileUploaded? Uploaded { get; set; }
+    public FileDeleted? Deleted { get; set; }
+
+    public object Message => (object?)Uploaded ?? Deleted ?? throw new InvalidOperationException($"Pending event {Id} is empty.");
+
+    public static void Add(IDocumentSession session, FileUploaded message) =>
+        session.Store(new PendingEvent { Id = Guid.CreateVersion7(), CreatedAt = DateTimeOffset.UtcNow, Uploaded = message });
+
+    public static void Add(IDocumentSession session, FileDeleted message) =>
+        session.Store(new PendingEvent { Id = Guid.CreateVersion7(), CreatedAt = DateTimeOffset.UtcNow, Deleted = message });
+}
