@@ -17,6 +17,9 @@ internal sealed class PreviewOptions
     /// <summary>How long a request waits for a missing preview when it does not say (<c>?waitMs=</c>).</summary>
     public TimeSpan DefaultWait { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long the preview frame keeps its response open for a preview still being generated.</summary>
+    public TimeSpan FrameWait => RenderTimeout + TimeSpan.FromSeconds(5);
+
     /// <summary>The longest wait a request may ask for.</summary>
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(30);
 

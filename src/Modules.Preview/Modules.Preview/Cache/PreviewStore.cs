@@ -89,13 +89,6 @@ internal sealed class PreviewStore(PreviewDatabase database)
         return (null, failure);
     }
 
-    public async Task<bool> ExistsAsync(PreviewKey key, CancellationToken ct)
-    {
-        await using var command = DataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM preview.entries WHERE sha256 = $1 AND provider = $2)");
-        AddKey(command.Parameters, key);
-        return (bool)(await command.ExecuteScalarAsync(ct))!;
-    }
-
     /// <summary>
     /// Marks a generation as requested (no renderer yet). True only for the one caller that should
     /// publish the request: nobody had claimed the key, or the earlier claim expired.

@@ -45,9 +45,11 @@ internal sealed class PreviewGenerator(
 
         try
         {
-            if (await store.ExistsAsync(key, ct))
+            // Rendered (or failed, and still remembered) since the request was made: a redelivered request,
+            // or pre-generation after a user's request, must not render again.
+            if (await store.LookupAsync(key, ct) is not (null, null))
             {
-                await store.ReleaseAsync(key, owner, ct); // a redelivered request: it was rendered already
+                await store.ReleaseAsync(key, owner, ct);
                 return;
             }
 

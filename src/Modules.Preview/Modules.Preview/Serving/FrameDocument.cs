@@ -54,6 +54,23 @@ internal static class FrameDocument
         return html.ToString();
     }
 
+    /// <summary>The start of a document whose preview follows later in the same response.</summary>
+    public static string PendingStart()
+    {
+        var html = new StringBuilder();
+        Open(html);
+        html.Append("</head><body class=\"preview\"><p class=\"message\" id=\"pending\">Generating preview…</p>");
+        return html.ToString();
+    }
+
+    /// <summary>The rest of a <see cref="PendingStart"/> document: the message goes, the preview comes.</summary>
+    public static string PendingEnd(byte[] fragment, string? stylesheet) =>
+        $"<style>#pending {{ display: none; }}{stylesheet}</style>{Encoding.UTF8.GetString(fragment)}</body></html>";
+
+    /// <summary>The rest of a <see cref="PendingStart"/> document when there is no preview to show.</summary>
+    public static string PendingEnd(string message) =>
+        $"<style>#pending {{ display: none; }}</style><p class=\"message\">{WebUtility.HtmlEncode(message)}</p></body></html>";
+
     public static string Message(string text)
     {
         var html = new StringBuilder();

@@ -3,7 +3,6 @@ using CloudService.BuildingBlocks.Security;
 using CloudService.Modules.Preview.Cache;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Headers;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
 
@@ -82,35 +81,73 @@ internal static class PreviewEndpoints
     {
         FrameDocument.ApplySecurityHeaders(http.Response);
         var outcome = await requests.GetAsync(id, http.User.UserId(), options.DefaultWait, ct);
-        switch (outcome)
+        if (outcome is PreviewOutcome.Pending)
         {
-            case PreviewOutcome.Ready ready:
-                var etag = ready.Preview.ETag.Insert(ready.Preview.ETag.Length - 1, "-frame");
-                http.Response.Headers.ETag = etag;
-                http.Response.Headers.CacheControl = "private, no-cache";
-                http.Response.Headers[ProviderHeader] = ready.Key.Provider;
-                return Matches(http.Request, etag)
-                    ? Results.StatusCode(StatusCodes.Status304NotModified)
-                    : Html(FrameDocument.Preview(ready.Preview.Html, ready.Preview.Stylesheet), StatusCodes.Status200OK);
-            case PreviewOutcome.Pending:
-                // Not <meta http-equiv="refresh">: Chromium ignores it in a frame sandboxed without allow-scripts;
-                // the Refresh header still reloads it (checked in PreviewFrameBrowserTests).
-                http.Response.Headers["Refresh"] = "1";
-                http.Response.Headers.CacheControl = "no-store";
-                return Html(FrameDocument.Message("Generating preview…"), StatusCodes.Status200OK);
-            case PreviewOutcome.Failed failed:
-                http.Response.Headers.CacheControl = "no-store";
-                return Html(FrameDocument.Message($"This preview could not be generated ({failed.Failure.Reason}) It will be tried again in a while."), StatusOf(failed));
-            case PreviewOutcome.Unsupported unsupported:
-                return Html(FrameDocument.Message($"There is no preview for files of type {unsupported.ContentType}."), StatusCodes.Status415UnsupportedMediaType);
-            case PreviewOutcome.Unavailable:
-                http.Response.Headers["Refresh"] = "5";
-                http.Response.Headers.CacheControl = "no-store";
-                return Html(FrameDocument.Message("Previews cannot be generated right now. Trying again shortly…"), StatusCodes.Status503ServiceUnavailable);
-            default:
-                return Html(FrameDocument.Message("This file does not exist."), StatusCodes.Status404NotFound);
+            await StreamPendingFrameAsync(id, http, requests, options, ct);
+            return Results.Empty;
         }
+
+        var (status, document) = FrameFor(outcome);
+        if (outcome is PreviewOutcome.Ready ready)
+        {
+            var etag = ready.Preview.ETag.Insert(ready.Preview.ETag.Length - 1, "-frame");
+            http.Response.Headers.ETag = etag;
+            http.Response.Headers.CacheControl = "private, no-cache";
+            http.Response.Headers[ProviderHeader] = ready.Key.Provider;
+            if (Matches(http.Request, etag))
+            {
+                return Results.StatusCode(StatusCodes.Status304NotModified);
+            }
+        }
+        else
+        {
+            http.Response.Headers.CacheControl = "no-store";
+        }
+
+        return Results.Content(document, "text/html; charset=utf-8", statusCode: status);
     }
+
+    /// <summary>
+    /// A frame whose preview is still being generated gets "Generating preview…" at once and the preview
+    /// in the same response when it is there: no script, and no reload. A reload would not do:
+    /// Chromium ignores &lt;meta http-equiv="refresh"&gt; in a frame sandboxed without allow-scripts, and
+    /// the reload a Refresh header starts comes from the frame's opaque origin, without the SameSite
+    /// sign-in cookie, so it would land on the sign-in page (PreviewFrameBrowserTests shows the stream works).
+    /// </summary>
+    private static async Task StreamPendingFrameAsync(Guid id, HttpContext http, PreviewRequests requests, PreviewOptions options, CancellationToken ct)
+    {
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "text/html; charset=utf-8";
+        http.Response.Headers.CacheControl = "no-store";
+        await http.Response.WriteAsync(FrameDocument.PendingStart(), ct);
+        await http.Response.Body.FlushAsync(ct);
+
+        var outcome = await requests.GetAsync(id, http.User.UserId(), options.FrameWait, ct);
+        var end = outcome switch
+        {
+            PreviewOutcome.Ready ready => FrameDocument.PendingEnd(ready.Preview.Html, ready.Preview.Stylesheet),
+            PreviewOutcome.Pending => FrameDocument.PendingEnd("It is taking longer than usual: reload the page in a while to see it."),
+            _ => FrameDocument.PendingEnd(MessageFor(outcome)),
+        };
+        await http.Response.WriteAsync(end, ct);
+    }
+
+    private static (int Status, string Document) FrameFor(PreviewOutcome outcome) => outcome switch
+    {
+        PreviewOutcome.Ready ready => (StatusCodes.Status200OK, FrameDocument.Preview(ready.Preview.Html, ready.Preview.Stylesheet)),
+        PreviewOutcome.Failed failed => (StatusOf(failed), FrameDocument.Message(MessageFor(outcome))),
+        PreviewOutcome.Unsupported => (StatusCodes.Status415UnsupportedMediaType, FrameDocument.Message(MessageFor(outcome))),
+        PreviewOutcome.Unavailable => (StatusCodes.Status503ServiceUnavailable, FrameDocument.Message(MessageFor(outcome))),
+        _ => (StatusCodes.Status404NotFound, FrameDocument.Message(MessageFor(outcome))),
+    };
+
+    private static string MessageFor(PreviewOutcome outcome) => outcome switch
+    {
+        PreviewOutcome.Failed failed => $"This preview could not be generated ({failed.Failure.Reason}) It will be tried again in a while.",
+        PreviewOutcome.Unsupported unsupported => $"There is no preview for files of type {unsupported.ContentType}.",
+        PreviewOutcome.Unavailable => "Previews cannot be generated right now. Reload the page in a while.",
+        _ => "This file does not exist.",
+    };
 
     private static IResult Problem(PreviewOutcome outcome, HttpResponse response)
     {
@@ -162,5 +199,4 @@ internal static class PreviewEndpoints
     private static bool Matches(HttpRequest request, string etag) =>
         request.GetTypedHeaders().IfNoneMatch.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(new EntityTagHeaderValue(etag), useStrongComparison: false));
 
-    private static IResult Html(string document, int statusCode) => Results.Content(document, "text/html; charset=utf-8", statusCode: statusCode);
 }
