@@ -22,6 +22,7 @@ public static class PreviewModule
         services.AddSingleton<PreviewStore>();
         services.AddSingleton<PreviewCache>();
         services.AddSingleton<ReadyNotifications>();
+        services.AddSingleton<AccessCache>();
         services.AddSingleton<PreviewSanitizer>();
         // Scoped: they use the other modules' query interfaces, whose lifetimes are theirs to choose.
         services.AddScoped<ProviderChoice>();
@@ -37,6 +38,7 @@ public static class PreviewModule
         bus.AddConsumer<GeneratePreviewConsumer, GeneratePreviewConsumerDefinition>();
         bus.AddConsumer<PregenerateConsumer, PregenerateConsumerDefinition>();
         bus.AddConsumer<InvalidationConsumer, InvalidationConsumerDefinition>();
+        bus.AddConsumer<FileDeletedBroadcastConsumer, FileDeletedBroadcastConsumerDefinition>();
     }
 
     public static IEndpointRouteBuilder MapPreviewModule(this IEndpointRouteBuilder app)

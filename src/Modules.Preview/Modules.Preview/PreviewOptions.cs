@@ -44,6 +44,12 @@ internal sealed class PreviewOptions
     /// <summary>A renderer that crashed mid-render gives its claim up after this long.</summary>
     public TimeSpan RenderClaimLease => RenderTimeout + TimeSpan.FromSeconds(30);
 
+    /// <summary>How long an instance trusts a remembered "this user may see this file" without asking Storage (0 = always ask).</summary>
+    public TimeSpan AccessCacheTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>This instance's name in its fan-out queue (unique per process).</summary>
+    public string InstanceName { get; set; } = "";
+
     /// <summary>The most PostgreSQL connections the module's pool opens (one of them listens for finished previews).</summary>
     public int DatabaseConnections { get; set; } = 10;
 
@@ -53,6 +59,11 @@ internal sealed class PreviewOptions
     /// <summary>A cache entry's last-access time is written at most this often per instance (coarse LRU).</summary>
     public TimeSpan TouchInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    public static PreviewOptions From(IConfiguration configuration) =>
-        configuration.GetSection("CloudService:Preview").Get<PreviewOptions>() ?? new PreviewOptions();
+    public static PreviewOptions From(IConfiguration configuration)
+    {
+        var options = configuration.GetSection("CloudService:Preview").Get<PreviewOptions>() ?? new PreviewOptions();
+        var name = configuration["CloudService:InstanceName"];
+        options.InstanceName = $"{(string.IsNullOrEmpty(name) ? Environment.MachineName.ToLowerInvariant() : name)}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+        return options;
+    }
 }

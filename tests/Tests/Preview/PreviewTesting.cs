@@ -33,14 +33,14 @@ internal static class PreviewTesting
     public const string FailedExchange = "CloudService.Modules.Preview.Contracts:PreviewFailed";
 
     /// <summary>
-    /// A render time limit of 1 s and failures remembered for 3 s, so the slow cases are quick; and smaller
+    /// A render time limit of 3 s (enough for a cold Markdown plugin on a busy machine) and failures remembered for 3 s, so the slow cases are quick; and smaller
     /// connection pools, so that bursts of a hundred requests stay within PostgreSQL's connection limit
     /// while other test classes run beside them.
     /// </summary>
     public static Dictionary<string, string?> Settings(TestEnvironment environment) => new()
     {
         ["ConnectionStrings:Postgres"] = new NpgsqlConnectionStringBuilder(environment.PostgresConnectionString) { MaxPoolSize = 10 }.ConnectionString,
-        ["CloudService:Preview:RenderTimeout"] = "00:00:01",
+        ["CloudService:Preview:RenderTimeout"] = "00:00:03",
         ["CloudService:Preview:FailureTtl"] = "00:00:03",
     };
 

@@ -141,8 +141,10 @@ internal sealed class PreviewGenerator(
 
     private async Task StoreAsync(PreviewKey key, string html, string? stylesheet, Guid owner, TimeSpan elapsed, CancellationToken ct)
     {
+        var started = Stopwatch.GetTimestamp();
         var fragment = Encoding.UTF8.GetBytes(sanitizer.Sanitize(html));
         var css = StylesheetSanitizer.Sanitize(stylesheet);
+        var sanitised = Stopwatch.GetElapsedTime(started);
         if (fragment.Length + (css?.Length ?? 0) > options.MaxPreviewBytes)
         {
             await FailAsync(key, $"{key.Provider} produced a preview larger than {options.MaxPreviewBytes} bytes.", false, owner, ct);
@@ -152,6 +154,8 @@ internal sealed class PreviewGenerator(
         var preview = new CachedPreview(fragment, css, ETagOf(fragment, css));
         await store.SaveAsync(key, preview, owner, ct);
         cache.Remember(key, preview);
+        logger.LogDebug("Preview of {Sha256} with {Provider}: rendered in {RenderMs:0.0} ms, sanitised in {SanitiseMs:0.0} ms, stored after {TotalMs:0.0} ms",
+            key.Sha256, key.Provider, elapsed.TotalMilliseconds, sanitised.TotalMilliseconds, (elapsed + Stopwatch.GetElapsedTime(started)).TotalMilliseconds);
         await bus.Publish(new PreviewGenerated(key.Sha256, key.Provider, PreviewStore.SizeOf(preview), elapsed.TotalMilliseconds), ct);
 
         var evicted = await store.EvictAsync(options.MaxCacheBytes, key, ct);

@@ -34,6 +34,7 @@ internal sealed class PreviewRequests(
     PreviewCache cache,
     PreviewStore store,
     ReadyNotifications notifications,
+    AccessCache access,
     PreviewOptions options,
     IBus bus,
     ILogger<PreviewRequests> logger)
@@ -43,9 +44,16 @@ internal sealed class PreviewRequests(
     public async Task<PreviewOutcome> GetAsync(Guid fileId, Guid ownerId, TimeSpan wait, CancellationToken ct)
     {
         // Another user's file is reported exactly like an unknown one.
-        if (await files.FindAsync(fileId, ownerId, ct) is not { } file)
+        var file = access.Find(fileId, ownerId);
+        if (file is null)
         {
-            return new PreviewOutcome.Missing();
+            file = await files.FindAsync(fileId, ownerId, ct);
+            if (file is null)
+            {
+                return new PreviewOutcome.Missing();
+            }
+
+            access.Remember(file);
         }
 
         var deadline = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);

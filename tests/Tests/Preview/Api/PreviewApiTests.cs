@@ -216,4 +216,18 @@ public sealed class PreviewApiTests(PreviewAppFixture fixture) : IClassFixture<P
         Assert.Equal(HttpStatusCode.NoContent, (await user.DeleteAsync($"/api/files/{second.Id()}")).StatusCode);
         Assert.True(await PreviewTesting.EventuallyAsync(async () => (await PreviewTesting.CachedProvidersAsync(fixture.Environment, sha)).Count == 0, TimeSpan.FromSeconds(15)));
     }
+
+    [Fact]
+    public async Task A_deleted_files_preview_is_404_to_its_owner_too()
+    {
+        using var user = await fixture.App.NewUserClientAsync();
+        var file = await FilesApi.UploadOkAsync(user, FilesApi.Utf8(UniqueText("short-lived ")), "gone.txt");
+        Assert.Equal(HttpStatusCode.OK, (await PreviewTesting.GetPreviewAsync(user, file.Id())).StatusCode);
+        Assert.Equal("hit", (await PreviewTesting.GetPreviewAsync(user, file.Id())).Header("X-Preview-Cache"));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await user.DeleteAsync($"/api/files/{file.Id()}")).StatusCode);
+        // The instance remembered that the owner may see the file; the deletion event makes it forget at once.
+        Assert.True(await PreviewTesting.EventuallyAsync(
+            async () => (await PreviewTesting.GetPreviewAsync(user, file.Id())).StatusCode == HttpStatusCode.NotFound, TimeSpan.FromSeconds(5)));
+    }
 }

@@ -136,7 +136,7 @@ public sealed class PreviewFrameBrowserTests(BrowserAppFixture fixture) : IClass
             await page.GotoAsync($"/files/{file.Id()}", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
             var frame = page.FrameLocator("iframe.preview");
             await Assertions.Expect(frame.Locator("#pending")).ToHaveTextAsync("Generating preview…", new() { Timeout = 15_000 });
-            // The provider is cut off after 1 s: the same response ends with the failure, shown in the frame.
+            // The provider is cut off after 3 s: the same response ends with the failure, shown in the frame.
             await Assertions.Expect(frame.Locator("p.message").Last).ToContainTextAsync("could not be generated", new() { Timeout = 15_000 });
             await Assertions.Expect(frame.Locator("#pending")).ToBeHiddenAsync();
         }

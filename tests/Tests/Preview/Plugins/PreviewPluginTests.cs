@@ -125,7 +125,7 @@ public sealed class PreviewPluginTests(PreviewAppFixture fixture) : IClassFixtur
 
         var response = await PreviewTesting.WaitForPreviewAsync(user, file.Id());
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
-        Assert.Contains($"{id}@1.0.0 did not finish within 1 s", (await response.ProblemAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"{id}@1.0.0 did not finish within 3 s", (await response.ProblemAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
