@@ -1,6 +1,8 @@
 using CloudService.BuildingBlocks.Security;
 using Hangfire;
+using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
+using Hangfire.Logging;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 
@@ -23,10 +25,11 @@ internal static class BackgroundJobs
         // the last configured host would own (several hosts share a process in the tests).
         services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(
             new NpgsqlConnectionFactory(configuration.PostgresConnectionString(), storageOptions), storageOptions));
-        services.AddHangfire(cfg => cfg
+        services.AddHangfire((sp, cfg) => cfg
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings());
+            .UseRecommendedSerializerSettings()
+            .UseLogProvider(LiveHostsLogProvider.For(sp)));
         services.AddHangfireServer(o =>
         {
             o.WorkerCount = Math.Max(2, Environment.ProcessorCount);
@@ -43,6 +46,59 @@ internal static class BackgroundJobs
             DashboardTitle = "CloudService jobs",
             AppPath = "/admin/plugins",
         }).RequireAuthorization(Roles.AdminPolicy);
+
+    /// <summary>
+    /// Hangfire keeps its log provider in a static. With several hosts in one process (the tests start
+    /// and stop many) it would keep pointing at the logger factory of a host already disposed, and
+    /// every later job enqueue fails with ObjectDisposedException. This provider logs through the
+    /// newest host still running.
+    /// </summary>
+    private sealed class LiveHostsLogProvider : ILogProvider
+    {
+        private static readonly LiveHostsLogProvider Instance = new();
+        private static readonly List<AspNetCoreLogProvider> Live = [];
+
+        public static LiveHostsLogProvider For(IServiceProvider services)
+        {
+            var provider = new AspNetCoreLogProvider(services.GetRequiredService<ILoggerFactory>());
+            lock (Live)
+            {
+                Live.Add(provider);
+            }
+
+            services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(() =>
+            {
+                lock (Live)
+                {
+                    Live.Remove(provider);
+                }
+            });
+            return Instance;
+        }
+
+        public ILog GetLogger(string name) => new NamedLog(name);
+
+        private sealed class NamedLog(string name) : ILog
+        {
+            public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null)
+            {
+                AspNetCoreLogProvider? current;
+                lock (Live)
+                {
+                    current = Live.Count > 0 ? Live[^1] : null;
+                }
+
+                try
+                {
+                    return current?.GetLogger(name).Log(logLevel, messageFunc, exception) ?? false;
+                }
+                catch (ObjectDisposedException)
+                {
+                    return false;
+                }
+            }
+        }
+    }
 
     /// <summary>The default filter only allows local requests; the endpoint's admin policy already
     /// decided (redirect to sign-in, 403 for non-admins), this filter only repeats the check.</summary>
