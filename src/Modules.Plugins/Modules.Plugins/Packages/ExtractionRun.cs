@@ -20,6 +20,7 @@ internal sealed class ExtractionRun(PackageLimits limits, string packagePath, st
 
     private readonly Problems problems = new();
     private readonly byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+    private readonly HashSet<string> createdDirectories = new(StringComparer.Ordinal);
     private FileStream? file;
     private ZipArchive? zip;
     private ValidationStage stage = ValidationStage.InspectingArchive;
@@ -255,7 +256,7 @@ internal sealed class ExtractionRun(PackageLimits limits, string packagePath, st
             {
                 if (entry.Write && entry.RelativePath.Length > 0)
                 {
-                    Directory.CreateDirectory(StagingPath(entry.RelativePath));
+                    EnsureDirectory(StagingPath(entry.RelativePath));
                 }
             }
             else if (!entry.Done)
@@ -292,11 +293,12 @@ internal sealed class ExtractionRun(PackageLimits limits, string packagePath, st
             using var input = entry.Entry.Open();
             if (path is not null)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                EnsureDirectory(Path.GetDirectoryName(path)!);
             }
 
-            // Unbuffered: the chunks are already large. CreateNew: a name is written once or not at all.
-            using var output = path is null ? null : new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1);
+            // A bare handle, no FileStream: the chunks are large already and the staging folder is ours
+            // alone (no sharing lock needed). CreateNew: a name is written once or not at all.
+            using var output = path is null ? null : File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite);
             int read;
             var nextReport = 4L << 20;
             while ((read = input.Read(buffer, 0, BufferSize)) > 0)
@@ -328,7 +330,11 @@ internal sealed class ExtractionRun(PackageLimits limits, string packagePath, st
                 }
 
                 crc.Append(buffer.AsSpan(0, read));
-                output?.Write(buffer, 0, read);
+                if (output is not null)
+                {
+                    RandomAccess.Write(output, buffer.AsSpan(0, read), inflated - read);
+                }
+
                 if (inflated >= nextReport)
                 {
                     nextReport += 4L << 20;
@@ -364,6 +370,14 @@ internal sealed class ExtractionRun(PackageLimits limits, string packagePath, st
         progress.Report(stage, CurrentPercent());
         entry.WrittenTo = ok ? path : null;
         return ok;
+    }
+
+    private void EnsureDirectory(string directory)
+    {
+        if (createdDirectories.Add(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
     }
 
     /// <summary>The staging path of a safe relative name, checked once more to be inside the staging folder.</summary>
