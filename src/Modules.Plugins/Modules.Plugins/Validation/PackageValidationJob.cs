@@ -63,7 +63,7 @@ internal sealed class PackageValidationJob(IDocumentStore store, PackageStore pa
             await reporter.FlushAsync();
             if (!result.Succeeded)
             {
-                await FailAsync(pluginId, version, by, result.Errors, reporter, cancellationToken);
+                await FailAsync(pluginId, version, by, result.Errors, reporter, cancellationToken, result.Manifest);
                 return;
             }
 
@@ -86,9 +86,9 @@ internal sealed class PackageValidationJob(IDocumentStore store, PackageStore pa
         }
     }
 
-    private async Task FailAsync(string pluginId, string version, string by, IReadOnlyList<string> errors, ProgressReporter reporter, CancellationToken ct)
+    private async Task FailAsync(string pluginId, string version, string by, IReadOnlyList<string> errors, ProgressReporter reporter, CancellationToken ct, PluginManifest? manifest = null)
     {
-        await AppendAsync(pluginId, new PackageValidationFailed(version, by, DateTimeOffset.UtcNow, errors), ct);
+        await AppendAsync(pluginId, new PackageValidationFailed(version, by, DateTimeOffset.UtcNow, errors, manifest), ct);
         await reporter.ReportAsync(new ValidationProgress(ValidationStage.Failed, 100));
         logger.LogWarning("Plugin {PluginId} {Version} failed validation: {Errors}", pluginId, version, string.Join(" | ", errors));
     }

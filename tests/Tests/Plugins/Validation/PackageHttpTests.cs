@@ -102,6 +102,8 @@ public sealed class PackageHttpTests(AppFixture fixture) : IClassFixture<AppFixt
         Assert.Contains(errors, e => e.Contains("lacks the required field 'author'", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("sdkVersion '^2.0.0' does not include", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains($"'{id}/TestPlugin.dll' has no public, non-abstract class implementing", StringComparison.Ordinal));
+        Assert.Equal(id, detail.GetProperty("manifest").GetProperty("id").GetString());
+        Assert.Equal("^2.0.0", detail.GetProperty("manifest").GetProperty("sdkVersion").GetString());
     }
 
     [Fact]
