@@ -25,6 +25,10 @@ internal static class BackgroundJobs
         // the last configured host would own (several hosts share a process in the tests).
         services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(
             new NpgsqlConnectionFactory(configuration.PostgresConnectionString(), storageOptions), storageOptions));
+        // Per host too: Hangfire's default registration copies the static JobActivator.Current, which
+        // belongs to whichever host configured Hangfire last; once that host is disposed, every job of
+        // the others fails with ObjectDisposedException.
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire((sp, cfg) => cfg
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
