@@ -69,7 +69,7 @@ internal sealed class PackageValidator(PackageLimits limits)
                 }
             }
 
-            var reading = ManifestReader.Read(manifest.GetBuffer().AsSpan(0, (int)manifest.Length));
+            var reading = ManifestReader.Read(manifest.GetBuffer().AsMemory(0, (int)manifest.Length));
             return new ManifestPeek(reading.Manifest, reading.IdentityErrors);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or NotSupportedException)
@@ -192,21 +192,4 @@ internal sealed class PackageValidator(PackageLimits limits)
         : $"The package has no {ManifestReader.FileName} at its root (nor a single top-level folder holding one).";
 
     internal static string SdkFileName => SdkInfo.AssemblyName + ".dll";
-}
-
-/// <summary>Reports each stage and percentage once, never going back.</summary>
-internal sealed class MonotonicProgress(IProgress<ValidationProgress>? inner)
-{
-    private ValidationProgress last = new(ValidationStage.Received, 0);
-
-    public void Report(ValidationStage stage, int percent)
-    {
-        if (stage < last.Stage || (stage == last.Stage && percent <= last.Percent))
-        {
-            return;
-        }
-
-        last = new ValidationProgress(stage, Math.Clamp(Math.Max(percent, last.Percent), 0, 100));
-        inner?.Report(last);
-    }
 }

@@ -23,12 +23,12 @@ internal static partial class ManifestReader
 
     private static readonly SemVersion HostSdk = SemVersion.Parse(SdkInfo.Version, SemVersionStyles.Strict);
 
-    public static ManifestReading Read(ReadOnlySpan<byte> json)
+    public static ManifestReading Read(ReadOnlyMemory<byte> json)
     {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 16 });
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 16 });
         }
         catch (JsonException e)
         {

@@ -18,3 +18,20 @@ internal sealed record PackageValidationResult(PluginManifest? Manifest, IReadOn
 {
     public bool Succeeded => Errors.Count == 0 && Manifest is not null;
 }
+
+/// <summary>Reports each stage and percentage once, never going back.</summary>
+internal sealed class MonotonicProgress(IProgress<ValidationProgress>? inner)
+{
+    private ValidationProgress last = new(ValidationStage.Received, 0);
+
+    public void Report(ValidationStage stage, int percent)
+    {
+        if (stage < last.Stage || (stage == last.Stage && percent <= last.Percent))
+        {
+            return;
+        }
+
+        last = new ValidationProgress(stage, Math.Clamp(Math.Max(percent, last.Percent), 0, 100));
+        inner?.Report(last);
+    }
+}
