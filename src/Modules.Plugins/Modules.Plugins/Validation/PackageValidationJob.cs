@@ -108,9 +108,17 @@ internal sealed class PackageValidationJob(IDocumentStore store, PackageStore pa
         private Task writing = Task.CompletedTask;
         private ValidationProgress last = new(ValidationStage.Received, -1);
 
-        /// <summary>Called on the validating thread; the write happens in the background.</summary>
+        /// <summary>
+        /// Called on the validating thread; the write happens in the background. The final stages are
+        /// the job's to report, once the outcome is committed to the stream.
+        /// </summary>
         public void Report(ValidationProgress progress)
         {
+            if (progress.Stage is ValidationStage.Ready or ValidationStage.Failed)
+            {
+                return;
+            }
+
             lock (gate)
             {
                 if (progress.Stage < last.Stage || (progress.Stage == last.Stage && progress.Percent < last.Percent + 5))
