@@ -17,4 +17,4 @@ export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Production}
 say "Starting CloudService on ${ASPNETCORE_URLS:-http://127.0.0.1:8080} (Ctrl+C stops it)"
 say "The admin password is printed below on the first start (or set CloudService__Admin__Password)."
 [ -d artifacts/plugins ] && say "Plugin packages to upload: $(ls artifacts/plugins/*.zip 2>/dev/null | tr '\n' ' ')"
-exec dotnet src/Bootstrapper/bin/Release/net10.0/CloudService.Bootstrapper.dll --contentRoot src/Bootstrapper "$@"
+exec dotnet src/Bootstrapper/bin/Release/net10.0/CloudService.Bootstrapper.dll --contentRoot "$PWD/src/Bootstrapper" "$@"
