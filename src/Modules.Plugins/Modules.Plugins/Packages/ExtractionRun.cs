@@ -83,6 +83,7 @@ internal sealed class ExtractionRun(PackageLimits limits, string packagePath, st
         var seen = new Dictionary<string, (string Path, bool IsFile, string Entry)>(StringComparer.OrdinalIgnoreCase);
         var plan = new List<Planned>(zip.Entries.Count);
         long declaredTotal = 0;
+        long compressedSum = 0;
         foreach (var entry in zip.Entries)
         {
             var name = entry.FullName;
@@ -128,10 +129,19 @@ internal sealed class ExtractionRun(PackageLimits limits, string packagePath, st
                 problems.Add($"Entry {shown} is a copy of the SDK assembly; plugins must use the server's {SdkInfo.AssemblyName} and not ship it (reference it with Private=false and ExcludeAssets=runtime).");
             }
 
+            compressedSum += entry.CompressedLength;
             var write = nameProblems.Count == 0 && Claim(seen, name, isDirectory);
             declaredTotal += inflate ? entry.Length : 0;
             compressedTotal += inflate ? Math.Min(entry.CompressedLength, packageLength) : 0;
             plan.Add(new Planned(entry, name[root.Length..].TrimEnd('/'), isDirectory, inflate, write));
+        }
+
+        // Each entry's data is its own stretch of the file: more than the file holds means entries
+        // overlap (a bomb that reuses one compressed kernel) or headers lie, and the ratio check
+        // would be judged against sizes that are not real.
+        if (compressedSum > packageLength)
+        {
+            problems.Add($"The entries claim {compressedSum:N0} bytes of compressed data, more than the {packageLength:N0} bytes of the package: they overlap or their headers lie.");
         }
 
         if (declaredTotal > limits.MaxTotalBytes)

@@ -223,6 +223,19 @@ public sealed class ArchiveValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task Entries_claiming_more_compressed_data_than_the_package_holds_fail()
+    {
+        var items = ValidPackage();
+        items.Add(File("test-plugin/kernel.bin", new byte[64 * 1024]));
+        var zip = Zip(items);
+
+        var result = await sandbox.ValidateAsync(DeclareCompressedSize(zip, "test-plugin/kernel.bin", (uint)zip.Length));
+
+        FailsSaying(result, "more than the", "bytes of the package: they overlap or their headers lie");
+        sandbox.AssertNothingWritten();
+    }
+
+    [Fact]
     public async Task A_damaged_entry_fails_its_checksum()
     {
         var items = ValidPackage();

@@ -60,6 +60,10 @@ internal static class CraftedZips
     public static byte[] DeclareUncompressedSize(byte[] zip, string name, uint size) =>
         Patch(zip, name, (span, central) => BinaryPrimitives.WriteUInt32LittleEndian(span[(central ? 24 : 22)..], size));
 
+    /// <summary>Makes both headers of an entry claim more compressed data than it has.</summary>
+    public static byte[] DeclareCompressedSize(byte[] zip, string name, uint size) =>
+        Patch(zip, name, (span, central) => BinaryPrimitives.WriteUInt32LittleEndian(span[(central ? 20 : 18)..], size));
+
     /// <summary>Sets the compression method of an entry (14 = LZMA, which this server does not inflate).</summary>
     public static byte[] SetCompressionMethod(byte[] zip, string name, ushort method) =>
         Patch(zip, name, (span, central) => BinaryPrimitives.WriteUInt16LittleEndian(span[(central ? 10 : 8)..], method));
