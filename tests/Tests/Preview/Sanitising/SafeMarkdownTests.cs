@@ -68,7 +68,7 @@ public sealed class SafeMarkdownTests
 
     /// <summary>
     /// The same DOM serialised the same way: the sanitiser re-serialises (void elements lose their
-    /// "/", entities become characters, "text-align: right;" loses its final semicolon), which no browser sees.
+    /// "/", entities become characters), which no browser sees; style values are compared without a final semicolon.
     /// </summary>
     private static string Normalise(string html)
     {
