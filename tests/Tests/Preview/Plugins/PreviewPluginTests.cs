@@ -205,7 +205,7 @@ public sealed class PreviewPluginTests(PreviewAppFixture fixture) : IClassFixtur
         var fragment = await response.Content.ReadAsStringAsync();
         Assert.Empty(SafetyCheck.Violations(fragment));
         Assert.Contains("<h1>Report ", fragment, StringComparison.Ordinal);
-        Assert.Contains("<td style=\"text-align: right\"><strong>1</strong></td>", fragment, StringComparison.Ordinal);
+        Assert.Contains("<td style=\"text-align: right;\"><strong>1</strong></td>", fragment, StringComparison.Ordinal);
         Assert.Contains("<a href=\"https://example.com\">link</a>", fragment, StringComparison.Ordinal);
 
         var document = await (await user.GetAsync($"/files/{file.Id()}/preview")).Content.ReadAsStringAsync();
