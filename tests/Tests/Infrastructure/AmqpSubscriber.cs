@@ -16,6 +16,7 @@ public sealed class AmqpSubscriber : IAsyncDisposable
     private readonly IConnection connection;
     private readonly IChannel channel;
     private readonly ConcurrentQueue<(string Exchange, JsonElement Message)> received = new();
+    private readonly ConcurrentQueue<(string? ContentType, JsonElement Envelope)> envelopes = new();
 
     private AmqpSubscriber(IConnection connection, IChannel channel)
     {
@@ -49,6 +50,7 @@ public sealed class AmqpSubscriber : IAsyncDisposable
         consumer.ReceivedAsync += (_, delivery) =>
         {
             using var json = JsonDocument.Parse(Encoding.UTF8.GetString(delivery.Body.Span));
+            subscriber.envelopes.Enqueue((delivery.BasicProperties.ContentType, json.RootElement.Clone()));
             subscriber.received.Enqueue((delivery.Exchange, json.RootElement.GetProperty("message").Clone()));
             return Task.CompletedTask;
         };
@@ -57,6 +59,9 @@ public sealed class AmqpSubscriber : IAsyncDisposable
     }
 
     public IReadOnlyList<(string Exchange, JsonElement Message)> Received => [.. received];
+
+    /// <summary>Every message whole, as it came off the wire: its content type and MassTransit's envelope.</summary>
+    public IReadOnlyList<(string? ContentType, JsonElement Envelope)> Envelopes => [.. envelopes];
 
     /// <summary>Waits until <paramref name="done"/> holds for what was received.</summary>
     public async Task<IReadOnlyList<(string Exchange, JsonElement Message)>> WaitForAsync(

@@ -4,7 +4,7 @@ namespace CloudService.Tests.Infrastructure;
 /// One isolated world for a test class: a database and a RabbitMQ virtual host of its own, and a
 /// data folder. Several app instances (<see cref="AppInstance"/>) can share it, as a cluster would.
 /// </summary>
-public sealed class TestEnvironment : IAsyncLifetime
+public sealed class TestEnvironment : IAsyncLifetime, IAsyncDisposable
 {
     private static int counter;
 
@@ -13,6 +13,16 @@ public sealed class TestEnvironment : IAsyncLifetime
     public Uri RabbitMq { get; private set; } = null!;
     public string VirtualHost => Name;
     public string DataRoot { get; } = Path.Combine(Path.GetTempPath(), "cloudservice-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>An environment owned by one test (for tests that need a world of their own): <c>await using var e = await TestEnvironment.CreateAsync();</c></summary>
+    public static async Task<TestEnvironment> CreateAsync()
+    {
+        var environment = new TestEnvironment();
+        await environment.InitializeAsync();
+        return environment;
+    }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     public async Task InitializeAsync()
     {

@@ -16,9 +16,9 @@ public sealed class FileEventTests
     [Fact]
     public async Task A_plain_amqp_subscriber_receives_FileUploaded_and_FileDeleted_with_their_fields()
     {
-        await using var environment = await OwnEnvironment.StartAsync();
-        await using var app = new AppInstance(environment.Value);
-        await using var subscriber = await AmqpSubscriber.StartAsync(environment.Value, Uploaded, Deleted);
+        await using var environment = await TestEnvironment.CreateAsync();
+        await using var app = new AppInstance(environment);
+        await using var subscriber = await AmqpSubscriber.StartAsync(environment, Uploaded, Deleted);
         using var user = await app.NewUserClientAsync();
         var bytes = FilesApi.Utf8("# Events\n");
 
@@ -47,14 +47,14 @@ public sealed class FileEventTests
     [Fact]
     public async Task Files_are_stored_and_served_while_the_broker_is_cut_and_their_events_follow_once_it_is_back()
     {
-        await using var environment = await OwnEnvironment.StartAsync();
-        await using var proxy = new CuttableTcpProxy(environment.Value.RabbitMq.Host, environment.Value.RabbitMq.Port);
-        await using var app = new AppInstance(environment.Value, settings: new Dictionary<string, string?>
+        await using var environment = await TestEnvironment.CreateAsync();
+        await using var proxy = new CuttableTcpProxy(environment.RabbitMq.Host, environment.RabbitMq.Port);
+        await using var app = new AppInstance(environment, settings: new Dictionary<string, string?>
         {
             ["RabbitMq:Host"] = "127.0.0.1",
             ["RabbitMq:Port"] = proxy.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
-        await using var subscriber = await AmqpSubscriber.StartAsync(environment.Value, Uploaded, Deleted);
+        await using var subscriber = await AmqpSubscriber.StartAsync(environment, Uploaded, Deleted);
         using var user = await app.NewUserClientAsync();
         var before = await FilesApi.UploadOkAsync(user, FilesApi.Utf8("before the outage"), "before.txt");
         await subscriber.WaitForAsync(r => r.Any(m => About(m.Message, before.Id())), TimeSpan.FromSeconds(20));
@@ -73,22 +73,5 @@ public sealed class FileEventTests
             r => r.Any(m => m.Exchange == Uploaded && About(m.Message, during.Id())) && r.Any(m => m.Exchange == Deleted && About(m.Message, before.Id())),
             TimeSpan.FromSeconds(60));
         Assert.Single(received, r => r.Exchange == Uploaded && About(r.Message, during.Id()));
-    }
-
-    /// <summary>These tests need a world of their own (their own broker connection).</summary>
-    private sealed class OwnEnvironment : IAsyncDisposable
-    {
-        private OwnEnvironment(TestEnvironment value) => Value = value;
-
-        public TestEnvironment Value { get; }
-
-        public static async Task<OwnEnvironment> StartAsync()
-        {
-            var environment = new TestEnvironment();
-            await environment.InitializeAsync();
-            return new OwnEnvironment(environment);
-        }
-
-        public async ValueTask DisposeAsync() => await Value.DisposeAsync();
     }
 }

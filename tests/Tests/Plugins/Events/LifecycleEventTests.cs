@@ -1,14 +1,20 @@
 using System.Net;
+using System.Reflection;
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using CloudService.Modules.Plugins.Contracts;
 using CloudService.Tests.Infrastructure;
 using CloudService.Tests.Plugins.Lifecycle;
+using CloudService.Tests.Preview;
+using CloudService.Tests.Storage;
 
 namespace CloudService.Tests.Plugins.Events;
 
 /// <summary>Issue 6: what other services receive is exactly what was committed, even across broker outages and crashes.</summary>
-public sealed class LifecycleEventTests
+public sealed partial class LifecycleEventTests
 {
     private const string Namespace = "CloudService.Modules.Plugins.Contracts";
+    private const string AllLifecycleEventsExchange = $"{Namespace}:IPluginLifecycleEvent";
 
     internal static readonly Dictionary<string, string> ExchangeForLogType = new()
     {
@@ -31,18 +37,23 @@ public sealed class LifecycleEventTests
             .Select(e => (ExchangeForLogType[e.GetProperty("type").GetString()!], e.GetProperty("sequence").GetInt64()))
             .ToList();
 
+    internal static IEnumerable<(string Exchange, JsonElement Message)> Of(IEnumerable<(string Exchange, JsonElement Message)> received, string pluginId) =>
+        received.Where(r => r.Message.GetProperty("pluginId").GetString() == pluginId);
+
     /// <summary>De-duplicates by eventId as a subscriber must, keeping the first arrival.</summary>
     internal static List<(string Exchange, JsonElement Message)> Deduplicated(IEnumerable<(string Exchange, JsonElement Message)> received, string pluginId) =>
-        received.Where(r => r.Message.GetProperty("pluginId").GetString() == pluginId)
-            .DistinctBy(r => r.Message.GetProperty("eventId").GetGuid())
-            .ToList();
+        Of(received, pluginId).DistinctBy(r => r.Message.GetProperty("eventId").GetGuid()).ToList();
 
     [Fact]
-    public async Task A_plain_amqp_subscriber_receives_every_committed_lifecycle_event_with_its_fields_in_order()
+    public async Task A_plain_amqp_subscriber_receives_every_committed_lifecycle_event_once_with_the_documented_fields_in_order()
     {
-        await using var environment = new AsyncEnvironment();
-        await using var app = new AppInstance(environment.Value);
-        await using var subscriber = await AmqpSubscriber.StartAsync(environment.Value, AllExchanges);
+        await using var environment = await TestEnvironment.CreateAsync();
+        // Two instances, as in a cluster: the relay runs on one of them only, so nothing arrives twice.
+        await using var app = new AppInstance(environment, "a");
+        await using var other = new AppInstance(environment, "b");
+        _ = other.Server;
+        await using var subscriber = await AmqpSubscriber.StartAsync(environment, AllExchanges);
+        await using var everything = await AmqpSubscriber.StartAsync(environment, AllLifecycleEventsExchange);
         using var admin = await app.AdminClientAsync();
         var id = "ev-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -72,46 +83,93 @@ public sealed class LifecycleEventTests
         }
 
         Assert.Equal(64, events[0].Message.GetProperty("sha256").GetString()!.Length);
+        Assert.Equal(JsonValueKind.Null, events[2].Message.GetProperty("previousVersion").ValueKind);
+
+        // One relay, no duplicates in a healthy cluster; and the interface exchange carries them all.
+        await Task.Delay(500);
+        Assert.Equal(expected.Count, Of(subscriber.Received, id).Count());
+        var all = await everything.WaitForAsync(r => Deduplicated(r, id).Count >= expected.Count, TimeSpan.FromSeconds(10));
+        Assert.Equal(expected.Select(e => e.Exchange), Deduplicated(all, id).Select(e => e.Exchange));
+
+        // The wire format docs/events.md promises.
+        foreach (var (contentType, envelope) in subscriber.Envelopes.Where(e => e.Envelope.GetProperty("message").GetProperty("pluginId").GetString() == id))
+        {
+            Assert.Equal("application/vnd.masstransit+json", contentType);
+            var types = envelope.GetProperty("messageType").EnumerateArray().Select(t => t.GetString()).ToList();
+            Assert.Contains($"urn:message:{AllLifecycleEventsExchange}", types);
+            Assert.StartsWith($"urn:message:{Namespace}:Plugin", types[0], StringComparison.Ordinal);
+        }
     }
 
     [Fact]
-    public async Task Events_committed_while_the_broker_is_unreachable_and_before_a_crash_still_arrive_once_each_in_order()
+    public async Task The_fields_on_the_wire_are_the_contracts_and_exactly_what_docs_events_md_lists()
     {
-        await using var environment = new AsyncEnvironment();
-        await using var proxy = new CuttableTcpProxy(environment.Value.RabbitMq.Host, environment.Value.RabbitMq.Port);
+        var docs = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "docs", "events.md"));
+        var common = Fields(typeof(IPluginLifecycleEvent));
+        foreach (var type in typeof(IPluginLifecycleEvent).Assembly.GetExportedTypes().Where(t => t.IsClass && typeof(IPluginLifecycleEvent).IsAssignableFrom(t)))
+        {
+            var row = Regex.Match(docs, $@"^\| `{type.Name}` \| (?<fields>[^|]*) \|$", RegexOptions.Multiline);
+            Assert.True(row.Success, $"docs/events.md has no row for {type.Name}");
+            Assert.Contains($"`{Namespace}:{type.Name}`", docs, StringComparison.Ordinal);
+            var documented = BacktickedName().Matches(row.Groups["fields"].Value).Select(m => m.Groups[1].Value).ToHashSet();
+            Assert.Equal(Fields(type).Except(common).Order(), documented.Order());
+        }
+
+        foreach (var field in common)
+        {
+            Assert.Matches($@"(?m)^\| `{field}` \| ", docs);
+        }
+    }
+
+    [Fact]
+    public async Task While_the_broker_is_down_files_cached_previews_and_lifecycle_commands_work_and_the_events_follow_once_each_in_order_even_after_a_crash()
+    {
+        await using var environment = await TestEnvironment.CreateAsync();
+        await using var proxy = new CuttableTcpProxy(environment.RabbitMq.Host, environment.RabbitMq.Port);
         var throughProxy = new Dictionary<string, string?> { ["RabbitMq:Host"] = "127.0.0.1", ["RabbitMq:Port"] = proxy.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        await using var subscriber = await AmqpSubscriber.StartAsync(environment.Value, AllExchanges);
+        await using var subscriber = await AmqpSubscriber.StartAsync(environment, AllExchanges);
         var id = "outage-" + Guid.NewGuid().ToString("N")[..8];
         List<(string Exchange, long Sequence)> expected;
 
-        var first = new AppInstance(environment.Value, "first", throughProxy);
+        var first = new AppInstance(environment, "first", throughProxy);
         try
         {
             using var admin = await first.AdminClientAsync();
+            using var user = await first.NewUserClientAsync();
+            var text = FilesApi.Utf8("notes while the broker is up\n");
+            var file = await FilesApi.UploadOkAsync(user, text, "notes.txt");
+            Assert.Equal(HttpStatusCode.OK, (await PreviewTesting.WaitForPreviewAsync(user, file.Id())).StatusCode);
             proxy.Cut();
 
             // The app keeps working without the broker, and says so.
             var ready = await admin.GetAsync("/health/ready");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
             Assert.Contains("rabbitmq", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(text, await user.GetByteArrayAsync($"/api/files/{file.Id()}/content"));
+            var cached = await PreviewTesting.GetPreviewAsync(user, file.Id());
+            Assert.Equal(HttpStatusCode.OK, cached.StatusCode);
+            Assert.Equal("hit", cached.Header("X-Preview-Cache"));
+            await FilesApi.UploadOkAsync(user, FilesApi.Utf8("written during the outage"), "during.txt");
 
             Assert.Equal(HttpStatusCode.Accepted, (await PluginApi.UploadAsync(admin, TestPlugins.Package(id, "1.0.0"))).StatusCode);
-            await PluginApi.WaitForFinalAsync(admin, id);
+            Assert.Equal("ready", (await PluginApi.WaitForFinalAsync(admin, id)).GetProperty("status").GetString());
+            Assert.Equal(HttpStatusCode.OK, (await PluginApi.ActivateAsync(admin, id)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await PluginApi.DeactivateAsync(admin, id)).StatusCode);
             Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/admin/plugins/{id}")).StatusCode);
             expected = await ExpectedAsync(admin, id);
-            Assert.True(expected.Count >= 3);
+            Assert.Equal(5, expected.Count);
 
             await Task.Delay(500);
             Assert.Empty(Deduplicated(subscriber.Received, id));
         }
         finally
         {
-            // The process goes away between commit and publish.
+            // The process goes away with everything committed and nothing published.
             await first.DisposeAsync();
         }
 
         proxy.Restore();
-        await using var second = new AppInstance(environment.Value, "second", throughProxy);
+        await using var second = new AppInstance(environment, "second", throughProxy);
         _ = second.Server;
         var received = await subscriber.WaitForAsync(r => Deduplicated(r, id).Count >= expected.Count, TimeSpan.FromSeconds(60));
         var events = Deduplicated(received, id);
@@ -119,13 +177,9 @@ public sealed class LifecycleEventTests
         Assert.Equal(expected.Select(e => e.Sequence), events.Select(e => e.Message.GetProperty("streamVersion").GetInt64()));
     }
 
-    /// <summary>A TestEnvironment owned by one test (these tests need a world of their own).</summary>
-    private sealed class AsyncEnvironment : IAsyncDisposable
-    {
-        public TestEnvironment Value { get; } = new();
+    private static string[] Fields(Type type) =>
+        [.. type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.Name != "EqualityContract").Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name))];
 
-        public AsyncEnvironment() => Value.InitializeAsync().GetAwaiter().GetResult();
-
-        public async ValueTask DisposeAsync() => await Value.DisposeAsync();
-    }
+    [GeneratedRegex("`([A-Za-z0-9]+)`")]
+    private static partial Regex BacktickedName();
 }
