@@ -2,6 +2,7 @@ using CloudService.BuildingBlocks.Security;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
+using Hangfire.Logging;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 
@@ -24,14 +25,15 @@ internal static class BackgroundJobs
         // the last configured host would own (several hosts share a process in the tests).
         services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(
             new NpgsqlConnectionFactory(configuration.PostgresConnectionString(), storageOptions), storageOptions));
-        // Likewise the job activator: Hangfire's default is the static JobActivator.Current, which the
-        // last configured host owns, so a job could run in another host's container (its database).
+        // Per host too: Hangfire's default registration copies the static JobActivator.Current, which
+        // belongs to whichever host configured Hangfire last; once that host is disposed, every job of
+        // the others fails with ObjectDisposedException.
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire((sp, cfg) => cfg
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
-            .UseLogProvider(new OutlivableLogProvider(new AspNetCoreLogProvider(sp.GetRequiredService<ILoggerFactory>()))));
+            .UseLogProvider(LiveHostsLogProvider.For(sp)));
         services.AddHangfireServer(o =>
         {
             o.WorkerCount = Math.Max(2, Environment.ProcessorCount);
@@ -50,29 +52,55 @@ internal static class BackgroundJobs
         }).RequireAuthorization(Roles.AdminPolicy);
 
     /// <summary>
-    /// Hangfire's log provider is static, too: the last host started owns it. When that host is
-    /// disposed while others run on (the tests), its logger factory throws; Hangfire then stays
-    /// silent instead of failing every enqueue and dequeue of the other hosts.
+    /// Hangfire keeps its log provider in a static. With several hosts in one process (the tests start
+    /// and stop many) it would keep pointing at the logger factory of a host already disposed, and
+    /// every later job enqueue fails with ObjectDisposedException. This provider logs through the
+    /// newest host still running.
     /// </summary>
-    private sealed class OutlivableLogProvider(Hangfire.Logging.ILogProvider inner) : Hangfire.Logging.ILogProvider
+    private sealed class LiveHostsLogProvider : ILogProvider
     {
-        public Hangfire.Logging.ILog GetLogger(string name)
+        private static readonly LiveHostsLogProvider Instance = new();
+        private static readonly List<AspNetCoreLogProvider> Live = [];
+
+        public static LiveHostsLogProvider For(IServiceProvider services)
         {
-            try
+            var provider = new AspNetCoreLogProvider(services.GetRequiredService<ILoggerFactory>());
+            lock (Live)
             {
-                return inner.GetLogger(name);
+                Live.Add(provider);
             }
-            catch (ObjectDisposedException)
+
+            services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(() =>
             {
-                return Silent.Instance;
-            }
+                lock (Live)
+                {
+                    Live.Remove(provider);
+                }
+            });
+            return Instance;
         }
 
-        private sealed class Silent : Hangfire.Logging.ILog
-        {
-            public static readonly Silent Instance = new();
+        public ILog GetLogger(string name) => new NamedLog(name);
 
-            public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null) => false;
+        private sealed class NamedLog(string name) : ILog
+        {
+            public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null)
+            {
+                AspNetCoreLogProvider? current;
+                lock (Live)
+                {
+                    current = Live.Count > 0 ? Live[^1] : null;
+                }
+
+                try
+                {
+                    return current?.GetLogger(name).Log(logLevel, messageFunc, exception) ?? false;
+                }
+                catch (ObjectDisposedException)
+                {
+                    return false;
+                }
+            }
         }
     }
 

@@ -152,6 +152,101 @@ internal static class TestPlugins
         ]);
     }
 
+    /// <summary>A public class, but no IPlugin anywhere.</summary>
+    public const string NoPluginSource = """
+        namespace TestPlugin;
+
+        public sealed class Helper
+        {
+            public string Name => "not a plugin";
+        }
+        """;
+
+    /// <summary>IPlugin implemented only by an abstract class, an internal class and a generic class: none can be created by the host.</summary>
+    public const string UnusablePluginSource = """
+        using CloudService.Plugins.Sdk;
+
+        namespace TestPlugin;
+
+        public abstract class AbstractPlugin : IPlugin
+        {
+            public abstract void Register(IPluginContext context);
+        }
+
+        internal sealed class HiddenPlugin : IPlugin
+        {
+            public void Register(IPluginContext context) { }
+        }
+
+        public sealed class GenericPlugin<T> : IPlugin
+        {
+            public void Register(IPluginContext context) { }
+        }
+        """;
+
+    /// <summary>The plugin class implements IPlugin through an abstract base class.</summary>
+    public const string DerivedPluginSource = """
+        using CloudService.Plugins.Sdk;
+
+        namespace TestPlugin;
+
+        public abstract class PluginBase : IPlugin
+        {
+            public abstract void Register(IPluginContext context);
+        }
+
+        public sealed class Plugin : PluginBase
+        {
+            public override void Register(IPluginContext context) { }
+        }
+        """;
+
+    /// <summary>A plugin that declares its own look-alike <c>CloudService.Plugins.Sdk.IPlugin</c> instead of using the host's.</summary>
+    public const string LookAlikePluginSource = """
+        namespace CloudService.Plugins.Sdk
+        {
+            public interface IPlugin { void Register(object context); }
+        }
+
+        namespace TestPlugin
+        {
+            public sealed class Plugin : CloudService.Plugins.Sdk.IPlugin
+            {
+                public void Register(object context) { }
+            }
+        }
+        """;
+
+    /// <summary>IPlugin implemented, but the class has no public parameterless constructor.</summary>
+    public const string NoDefaultConstructorPluginSource = """
+        using CloudService.Plugins.Sdk;
+
+        namespace TestPlugin;
+
+        public sealed class Plugin(string name) : IPlugin
+        {
+            public string Name { get; } = name;
+            public void Register(IPluginContext context) { }
+        }
+        """;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), byte[]> Compiled = new();
+
+    /// <summary><see cref="Compile"/> once per assembly name and source in this test run (Roslyn is not free).</summary>
+    public static byte[] CompileOnce(string assemblyName, string source) =>
+        Compiled.GetOrAdd((assemblyName, source), key => Compile(key.Item1, key.Item2));
+
+    /// <summary>
+    /// The entries of a valid package, not yet zipped, for tests that add, replace or drop some:
+    /// <c>&lt;id&gt;/plugin.json</c> (changed by <paramref name="manifest"/>) and <c>&lt;id&gt;/TestPlugin.dll</c>.
+    /// </summary>
+    public static List<(string Name, byte[] Content)> PackageEntries(string id, string version, string? source = null,
+        Action<Dictionary<string, object?>>? manifest = null) =>
+    [
+        ($"{id}/plugin.json", Manifest(id, version, change: manifest)),
+        ($"{id}/TestPlugin.dll", CompileOnce("TestPlugin", source ?? PreviewPluginSource)),
+    ];
+
     private static readonly Lazy<ImmutableArray<MetadataReference>> FrameworkReferences = new(() =>
         [
             .. ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
@@ -165,16 +260,19 @@ internal static class TestPlugins
     public static string SdkAssemblyPath => typeof(CloudService.Plugins.Sdk.IPlugin).Assembly.Location;
 
     /// <summary>Compiles <paramref name="source"/> into a DLL referencing the framework, the SDK and <paramref name="references"/>.</summary>
-    public static byte[] Compile(string assemblyName, string source, params byte[][] references)
+    public static byte[] Compile(string assemblyName, string source, params byte[][] references) =>
+        Compile(assemblyName, source, [MetadataReference.CreateFromFile(SdkAssemblyPath), .. references.Select(r => MetadataReference.CreateFromImage(r))]);
+
+    /// <summary>Compiles <paramref name="source"/> against the framework and <paramref name="references"/> only — not the host's SDK (for plugins built against some other SDK).</summary>
+    public static byte[] CompileAgainst(string assemblyName, string source, params byte[][] references) =>
+        Compile(assemblyName, source, [.. references.Select(r => MetadataReference.CreateFromImage(r))]);
+
+    private static byte[] Compile(string assemblyName, string source, MetadataReference[] references)
     {
         var compilation = CSharpCompilation.Create(
             assemblyName,
             [CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest))],
-            [
-                .. FrameworkReferences.Value,
-                MetadataReference.CreateFromFile(SdkAssemblyPath),
-                .. references.Select(r => MetadataReference.CreateFromImage(r)),
-            ],
+            [.. FrameworkReferences.Value, .. references],
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         using var output = new MemoryStream();
         var result = compilation.Emit(output);

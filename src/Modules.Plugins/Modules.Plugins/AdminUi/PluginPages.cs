@@ -49,8 +49,9 @@ internal static class PluginPages
         const streams = new Map();
         function badge(status) { return cs.el('span', { class: 'badge ' + status, 'data-testid': 'status' }, status); }
         function progressCell(p) {
-          if (!p || p.status === 'active' || p.status === 'inactive') return '';
-          const pr = p.progress || { stage: p.status, percent: 0 };
+          // Only while a package is on its way; a final state says it all in the status badge.
+          if (!p || (p.status !== 'uploaded' && p.status !== 'validating')) return '';
+          const pr = p.progress || { stage: 'received', percent: 0 };
           return cs.el('span', { class: 'progress-cell' }, cs.el('progress', { max: 100, value: pr.percent }), ' ', `${pr.stage} ${pr.percent}%`);
         }
         async function act(id, action) {
@@ -74,7 +75,7 @@ internal static class PluginPages
             cs.el('button', { class: 'secondary deactivate', onclick: () => act(p.pluginId, 'deactivate'), ...(p.status === 'active' ? {} : { disabled: '' }) }, 'Deactivate'),
             cs.el('button', { class: 'danger delete', onclick: () => act(p.pluginId, 'delete'), ...(p.status === 'active' ? { disabled: '' } : {}) }, 'Delete'));
           const name = cs.el('td', {}, cs.el('a', { href: `/admin/plugins/${encodeURIComponent(p.pluginId)}` }, p.name || p.pluginId), cs.el('div', { class: 'muted' }, p.pluginId));
-          if (p.error) name.append(cs.el('div', { class: 'error' }, p.error));
+          if (p.error) name.append(cs.el('div', { class: 'error clamp', title: p.error }, p.error));
           return cs.el('tr', { 'data-plugin': p.pluginId }, name, cs.el('td', {}, p.version), cs.el('td', {}, p.author || ''),
             cs.el('td', {}, badge(p.status)), cs.el('td', { class: 'progress' }, progressCell(p)), actions);
         }
@@ -184,10 +185,16 @@ internal static class PluginPages
           let p;
           try { p = await cs.api('GET', base); } catch (e) { show('error', e.message); return; }
           render(p);
-          const m = p.manifest || {};
+          const m = p.manifest;
           const dl = document.getElementById('manifest');
-          dl.replaceChildren(...['id', 'name', 'version', 'author', 'description', 'entryAssembly', 'sdkVersion', 'mimeTypes', 'homepage']
-            .flatMap(k => [cs.el('dt', {}, k), cs.el('dd', {}, Array.isArray(m[k]) ? m[k].join(', ') : (m[k] ?? ''))]));
+          if (!m) {
+            const busy = p.status === 'uploaded' || p.status === 'validating';
+            dl.replaceChildren(cs.el('dd', { class: 'muted' }, busy ? 'Shown once the package is validated.' : 'The package has no readable plugin.json.'));
+          } else {
+            const value = v => Array.isArray(v) ? (v.length ? v.join(', ') : '—') : (v === null || v === undefined || v === '' ? '—' : v);
+            dl.replaceChildren(...['id', 'name', 'version', 'author', 'description', 'entryAssembly', 'sdkVersion', 'mimeTypes', 'homepage']
+              .flatMap(k => [cs.el('dt', {}, k), cs.el('dd', { 'data-field': k }, value(m[k]))]));
+          }
           document.querySelector('#versions tbody').replaceChildren(...p.versions.map(v => {
             const tr = cs.row([v.version, v.status, new Date(v.uploadedAt).toLocaleString(), v.uploadedBy, cs.size(v.size), '']);
             if (v.status === 'ready' && p.activeVersion !== v.version)

@@ -111,6 +111,11 @@ internal sealed class PluginDetails
     {
         v.Status = PluginStatus.Failed;
         v.Errors = [.. e.Errors];
+        v.Manifest = e.Manifest;
+        if (string.IsNullOrEmpty(Author) && e.Manifest is { Author.Length: > 0 })
+        {
+            Author = e.Manifest.Author;
+        }
     });
 
     public void Apply(PluginActivated e)

@@ -20,7 +20,8 @@ internal sealed record ValidationStarted(string Version, string By, DateTimeOffs
 
 internal sealed record PackageValidated(string Version, string By, DateTimeOffset At, PluginManifest Manifest, double ElapsedMs) : IPluginStreamEvent;
 
-internal sealed record PackageValidationFailed(string Version, string By, DateTimeOffset At, IReadOnlyList<string> Errors) : IPluginStreamEvent;
+/// <summary>Validation failed for every one of <see cref="Errors"/>; <see cref="Manifest"/> is the manifest as far as it could be read (added later: null in older events).</summary>
+internal sealed record PackageValidationFailed(string Version, string By, DateTimeOffset At, IReadOnlyList<string> Errors, PluginManifest? Manifest = null) : IPluginStreamEvent;
 
 internal sealed record PluginActivated(string Version, string By, DateTimeOffset At, string? PreviousVersion, string Instance, double ElapsedMs) : IPluginStreamEvent;
 

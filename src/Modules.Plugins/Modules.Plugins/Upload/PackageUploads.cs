@@ -69,7 +69,7 @@ internal sealed class PackageUploads(IDocumentStore store, PackageStore packages
                     detail: $"Another change to {manifest.Id} happened at the same time; try again.");
             }
 
-            jobs.Enqueue<PackageValidationJob>(job => job.RunAsync(manifest.Id, manifest.Version, by, CancellationToken.None));
+            jobs.Enqueue<PackageValidationJob>(job => job.RunAsync(manifest.Id, manifest.Version, by, null, CancellationToken.None));
             return Results.Accepted(statusUrl, new UploadAccepted(manifest.Id, manifest.Version, statusUrl));
         }
         finally

@@ -2,6 +2,7 @@ using CloudService.Modules.Plugins.Lifecycle;
 using CloudService.Modules.Plugins.Packages;
 using CloudService.Modules.Plugins.Upload;
 using Hangfire;
+using Hangfire.Server;
 using Marten;
 using Microsoft.Extensions.Logging;
 
@@ -13,9 +14,11 @@ namespace CloudService.Modules.Plugins.Validation;
 /// </summary>
 internal sealed class PackageValidationJob(IDocumentStore store, PackageStore packages, PluginsOptions options, ILogger<PackageValidationJob> logger)
 {
-    [AutomaticRetry(Attempts = 3, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    private const int Attempts = 3;
+
+    [AutomaticRetry(Attempts = Attempts, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
     [JobDisplayName("Validate plugin {0} {1}")]
-    public async Task RunAsync(string pluginId, string version, string by, CancellationToken cancellationToken)
+    public async Task RunAsync(string pluginId, string version, string by, PerformContext? context, CancellationToken cancellationToken)
     {
         await using (var query = store.QuerySession())
         {
@@ -28,10 +31,23 @@ internal sealed class PackageValidationJob(IDocumentStore store, PackageStore pa
         }
 
         await AppendAsync(pluginId, new ValidationStarted(version, by, DateTimeOffset.UtcNow, options.InstanceName), cancellationToken);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var reporter = new ProgressReporter(store, PluginProgress.IdFor(pluginId, version));
         await reporter.ReportAsync(new ValidationProgress(ValidationStage.Received, 0));
+        try
+        {
+            await ValidateAsync(pluginId, version, by, reporter, cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && (context?.GetJobParameter<int>("RetryCount") ?? Attempts) >= Attempts)
+        {
+            // The last attempt: a plugin must not stay "validating" for ever because of a fault here.
+            logger.LogError(e, "Validating plugin {PluginId} {Version} failed for good", pluginId, version);
+            await FailAsync(pluginId, version, by, [$"Validation could not complete: {e.Message}"], reporter, CancellationToken.None);
+        }
+    }
 
+    private async Task ValidateAsync(string pluginId, string version, string by, ProgressReporter reporter, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var temp = Path.Combine(options.Root, ".incoming", $"{pluginId}-{version}-{Guid.NewGuid():N}.zip");
         Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
         try
@@ -42,18 +58,19 @@ internal sealed class PackageValidationJob(IDocumentStore store, PackageStore pa
                 return;
             }
 
-            var validator = new PackageValidator(options.Limits);
-            var result = await validator.ValidateAndExtractAsync(temp, options.VersionDirectory(pluginId, version),
-                new Progress<ValidationProgress>(p => reporter.Post(p)), cancellationToken);
+            var directory = options.VersionDirectory(pluginId, version);
+            var result = await new PackageValidator(options.Limits).ValidateAndExtractAsync(temp, directory, reporter, cancellationToken);
             await reporter.FlushAsync();
             if (!result.Succeeded)
             {
-                await FailAsync(pluginId, version, by, result.Errors.Count > 0 ? result.Errors : ["The package has no valid manifest."], reporter, cancellationToken);
+                await FailAsync(pluginId, version, by, result.Errors, reporter, cancellationToken, result.Manifest);
                 return;
             }
 
             if (result.Manifest!.Id != pluginId || result.Manifest.Version != version)
             {
+                // Cannot happen while the upload reads the same manifest; if it does, the folder is not this version's.
+                Directory.Delete(directory, recursive: true);
                 await FailAsync(pluginId, version, by, [$"The manifest says {result.Manifest.Id} {result.Manifest.Version}, but the package was uploaded as {pluginId} {version}."], reporter, cancellationToken);
                 return;
             }
@@ -69,9 +86,9 @@ internal sealed class PackageValidationJob(IDocumentStore store, PackageStore pa
         }
     }
 
-    private async Task FailAsync(string pluginId, string version, string by, IReadOnlyList<string> errors, ProgressReporter reporter, CancellationToken ct)
+    private async Task FailAsync(string pluginId, string version, string by, IReadOnlyList<string> errors, ProgressReporter reporter, CancellationToken ct, PluginManifest? manifest = null)
     {
-        await AppendAsync(pluginId, new PackageValidationFailed(version, by, DateTimeOffset.UtcNow, errors), ct);
+        await AppendAsync(pluginId, new PackageValidationFailed(version, by, DateTimeOffset.UtcNow, errors, manifest), ct);
         await reporter.ReportAsync(new ValidationProgress(ValidationStage.Failed, 100));
         logger.LogWarning("Plugin {PluginId} {Version} failed validation: {Errors}", pluginId, version, string.Join(" | ", errors));
     }
@@ -84,18 +101,27 @@ internal sealed class PackageValidationJob(IDocumentStore store, PackageStore pa
     }
 
     /// <summary>Writes progress to its document, at most one write in flight, dropping superseded values.</summary>
-    private sealed class ProgressReporter(IDocumentStore store, string id)
+    private sealed class ProgressReporter(IDocumentStore store, string id) : IProgress<ValidationProgress>
     {
         private readonly Lock gate = new();
         private ValidationProgress? pending;
         private Task writing = Task.CompletedTask;
         private ValidationProgress last = new(ValidationStage.Received, -1);
 
-        public void Post(ValidationProgress progress)
+        /// <summary>
+        /// Called on the validating thread; the write happens in the background. The final stages are
+        /// the job's to report, once the outcome is committed to the stream.
+        /// </summary>
+        public void Report(ValidationProgress progress)
         {
+            if (progress.Stage is ValidationStage.Ready or ValidationStage.Failed)
+            {
+                return;
+            }
+
             lock (gate)
             {
-                if (progress.Stage == last.Stage && progress.Percent < last.Percent + 5)
+                if (progress.Stage < last.Stage || (progress.Stage == last.Stage && progress.Percent < last.Percent + 5))
                 {
                     return;
                 }
@@ -122,6 +148,12 @@ internal sealed class PackageValidationJob(IDocumentStore store, PackageStore pa
 
         public async Task ReportAsync(ValidationProgress progress)
         {
+            lock (gate)
+            {
+                last = progress;
+                pending = null;
+            }
+
             await FlushAsync();
             await WriteAsync(progress);
         }

@@ -110,14 +110,19 @@ public sealed class HotActivationTests(RuntimeFixture fixture) : IClassFixture<R
             "type load error" => (TestPlugins.PackageWithDependency(id, "2.0.0", TestPlugins.HelperWithoutWidgetSource), "Type load error"),
             "register times out" => (TestPlugins.Package(id, "2.0.0", TestPlugins.SlowPluginSource), "did not return within 1 s"),
             "corrupt entry assembly" => (TestPlugins.Package(id, "2.0.0"), "Not a valid .NET assembly"),
-            "no parameterless constructor" => (TestPlugins.Package(id, "2.0.0", TestPlugins.NoParameterlessConstructorSource), "no public parameterless constructor"),
+            "no parameterless constructor" => (TestPlugins.Package(id, "2.0.0"), "no public parameterless constructor"),
             _ => (TestPlugins.Package(id, "2.0.0", TestPlugins.OwnHookKindSource), "is not a hook kind"),
         };
         await PluginApi.UploadReadyAsync(admin, package, id);
+        // Validation refuses these two; the runtime must still cope when the folder changed after validation.
+        var onDisk = Path.Combine(app.InstanceDataRoot, "plugins", id, "2.0.0", "TestPlugin.dll");
         if (broken == "corrupt entry assembly")
         {
-            // Valid when validated; damaged on this instance's disk afterwards.
-            await File.WriteAllBytesAsync(Path.Combine(app.InstanceDataRoot, "plugins", id, "2.0.0", "TestPlugin.dll"), TestPlugins.Utf8("MZ but not really an assembly"));
+            await File.WriteAllBytesAsync(onDisk, TestPlugins.Utf8("MZ but not really an assembly"));
+        }
+        else if (broken == "no parameterless constructor")
+        {
+            await File.WriteAllBytesAsync(onDisk, TestPlugins.Compile("TestPlugin", TestPlugins.NoParameterlessConstructorSource));
         }
 
         var failed = await PluginApi.ActivateAsync(admin, id, "2.0.0");
