@@ -8,11 +8,20 @@ public sealed class CloudServicePluginProviderTests
     private readonly CloudServicePluginProvider provider = new();
 
     [Fact]
-    public void It_previews_its_own_mime_type_only()
+    public void It_previews_its_own_mime_type()
     {
         Assert.True(provider.CanPreview(new PreviewFile("sample", "text/x-cloudservice-sample", 10)));
         Assert.True(provider.CanPreview(new PreviewFile("sample", "text/x-cloudservice-sample; charset=utf-8", 10)));
+        Assert.False(provider.CanPreview(new PreviewFile("sample", "image/png", 10)));
+    }
+
+    [Fact]
+    public void It_previews_its_extension_when_stored_as_plain_text_and_nothing_else()
+    {
+        Assert.True(provider.CanPreview(new PreviewFile("greeting.cloudservice-sample-ext", "text/plain", 10)));
+        Assert.True(provider.CanPreview(new PreviewFile("greeting.cloudservice-sample-ext".ToUpperInvariant(), "application/octet-stream", 10)));
         Assert.False(provider.CanPreview(new PreviewFile("notes.txt", "text/plain", 10)));
+        Assert.False(provider.CanPreview(new PreviewFile("photo.cloudservice-sample-ext", "image/png", 10)));
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using CloudService.Plugins.Sdk;
 namespace CloudServicePlugin;
 
 /// <summary>
-/// Previews <c>text/x-cloudservice-sample</c> files: the first lines, numbered. Replace the rendering with
+/// Previews <c>text/x-cloudservice-sample</c> files, and <c>.cloudservice-sample-ext</c> files stored as plain text: the first lines, numbered. Replace the rendering with
 /// your own; keep the rules: read only what you show, honour the cancellation token, HTML-encode
 /// everything that comes from the file, put styling in the stylesheet.
 /// </summary>
@@ -15,6 +15,11 @@ public sealed class CloudServicePluginProvider : IFilePreviewProvider
     public const int MaxBytes = 256 * 1024;
 
     private const string MimeType = "text/x-cloudservice-sample";
+
+    /// <summary>The server names a file's type by its extension and content: an unknown extension with text in it is text/plain.</summary>
+    private const string Extension = ".cloudservice-sample-ext";
+
+    private static readonly string[] GenericTypes = ["text/plain", "application/octet-stream"];
 
     private const string Stylesheet = """
         body { margin: 0; padding: 16px 24px; font: 14px/1.5 system-ui, sans-serif; color: #1f2328; }
@@ -26,8 +31,12 @@ public sealed class CloudServicePluginProvider : IFilePreviewProvider
     public IReadOnlyCollection<string> SupportedMimeTypes { get; } = [MimeType];
 
     /// <summary>Called for every file: cheap, no I/O, never throws.</summary>
-    public bool CanPreview(PreviewFile file) =>
-        string.Equals(file.ContentType.Split(';', 2)[0].Trim(), MimeType, StringComparison.OrdinalIgnoreCase);
+    public bool CanPreview(PreviewFile file)
+    {
+        var type = file.ContentType.Split(';', 2)[0].Trim();
+        return string.Equals(type, MimeType, StringComparison.OrdinalIgnoreCase)
+               || (GenericTypes.Contains(type, StringComparer.OrdinalIgnoreCase) && file.Extension == Extension);
+    }
 
     public async Task<PreviewResult> RenderAsync(PreviewFile file, Stream content, CancellationToken cancellationToken)
     {

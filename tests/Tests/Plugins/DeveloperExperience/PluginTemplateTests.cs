@@ -18,13 +18,13 @@ namespace CloudService.Tests.Plugins.DeveloperExperience;
 /// </summary>
 public sealed class PluginTemplateTests(RuntimeFixture app, TemplatePluginFixture plugin) : IClassFixture<RuntimeFixture>, IClassFixture<TemplatePluginFixture>
 {
-    private const string Toml = "title = \"<b>CloudService</b> & friends\"\n\n[owner]\nname = \"Ada\"\n";
+    private const string Greeting = "title = \"<b>CloudService</b> & friends\"\n\n[owner]\nname = \"Ada\"\n";
 
     [Fact]
     public async Task A_plugin_made_from_the_template_passes_its_own_tests_packs_uploads_activates_and_previews_a_file()
     {
         var tests = await plugin.Dotnet.SucceedAsync(plugin.SolutionDirectory, "test", $"{TemplatePluginFixture.Name}.slnx", "-c", "Release");
-        Assert.Contains("Passed!  - Failed:     0, Passed:     4", tests.Output, StringComparison.Ordinal);
+        Assert.Contains("Passed!  - Failed:     0, Passed:     5", tests.Output, StringComparison.Ordinal);
 
         var pack = await plugin.Dotnet.SucceedAsync(plugin.SolutionDirectory, "build", TemplatePluginFixture.Name, "-t:PackPlugin", "-c", "Release", "--no-restore");
         var zip = Path.Combine(plugin.PluginDirectory, "bin", "Release", $"{TemplatePluginFixture.PluginId}-1.0.0.zip");
@@ -43,8 +43,8 @@ public sealed class PluginTemplateTests(RuntimeFixture app, TemplatePluginFixtur
         Assert.True(activated.StatusCode == HttpStatusCode.OK, await activated.Content.ReadAsStringAsync());
 
         using var user = await app.App.NewUserClientAsync();
-        var stored = await UploadFileAsync(user, "settings.toml", Toml);
-        Assert.Equal(TemplatePluginFixture.MimeType, stored.GetProperty("contentType").GetString());
+        var stored = await UploadFileAsync(user, $"greeting.{TemplatePluginFixture.Extension}", Greeting);
+        Assert.Equal("text/plain", stored.GetProperty("contentType").GetString());
         var html = await PreviewAsync(user, stored);
         Assert.Equal(
             "<ol class=\"lines\">\n<li>title = &quot;&lt;b&gt;CloudService&lt;/b&gt; &amp; friends&quot;</li>\n<li></li>\n<li>[owner]</li>\n<li>name = &quot;Ada&quot;</li>\n<li></li>\n</ol>\n",

@@ -13,8 +13,10 @@ public sealed class TemplatePluginFixture : IAsyncLifetime
     public const string Name = "HelloPreview";
     public const string PluginId = "hello-preview";
 
-    /// <summary>A type the Storage module gives <c>.toml</c> files, so a real upload reaches the plugin.</summary>
-    public const string MimeType = "application/toml";
+    public const string MimeType = "text/x-hello";
+
+    /// <summary>The Storage module stores text under an unknown extension as text/plain; the provider takes such files by extension.</summary>
+    public const string Extension = "hello";
 
     private readonly string root = Path.Combine(Path.GetTempPath(), "cloudservice-dx", Guid.NewGuid().ToString("N"));
 
@@ -41,7 +43,7 @@ public sealed class TemplatePluginFixture : IAsyncLifetime
 
         var hive = Path.Combine(root, "hive");
         await Dotnet.SucceedAsync(root, "new", "install", Path.Combine(RepositoryRoot.Path, "templates", "cloudservice-plugin"), "--debug:custom-hive", hive);
-        await Dotnet.SucceedAsync(Path.Combine(root, "work"), "new", "cloudservice-plugin", "-n", Name, "--mimeType", MimeType,
+        await Dotnet.SucceedAsync(Path.Combine(root, "work"), "new", "cloudservice-plugin", "-n", Name, "--mimeType", MimeType, "--extension", Extension,
             "--sdkSource", SdkPackages, "--authorName", "DX test", "--debug:custom-hive", hive);
     }
 
