@@ -1,3 +1,9 @@
+using CloudService.Modules.Preview.Cache;
+using CloudService.Modules.Preview.Generation;
+using CloudService.Modules.Preview.Invalidation;
+using CloudService.Modules.Preview.Pregeneration;
+using CloudService.Modules.Preview.Sanitising;
+using CloudService.Modules.Preview.Serving;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -11,15 +17,33 @@ public static class PreviewModule
 {
     public static IServiceCollection AddPreviewModule(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton(PreviewOptions.From(configuration));
+        services.AddSingleton(sp => new PreviewDatabase(configuration, sp.GetRequiredService<PreviewOptions>()));
+        services.AddSingleton<PreviewStore>();
+        services.AddSingleton<PreviewCache>();
+        services.AddSingleton<ReadyNotifications>();
+        services.AddSingleton<AccessCache>();
+        services.AddSingleton<PreviewSanitizer>();
+        // Scoped: they use the other modules' query interfaces, whose lifetimes are theirs to choose.
+        services.AddScoped<ProviderChoice>();
+        services.AddScoped<PreviewGenerator>();
+        services.AddScoped<PreviewRequests>();
+        services.AddHostedService<ReadyListener>();
+        services.AddHostedService<TouchFlusher>();
         return services;
     }
 
     public static void AddPreviewConsumers(this IBusRegistrationConfigurator bus)
     {
+        bus.AddConsumer<GeneratePreviewConsumer, GeneratePreviewConsumerDefinition>();
+        bus.AddConsumer<PregenerateConsumer, PregenerateConsumerDefinition>();
+        bus.AddConsumer<InvalidationConsumer, InvalidationConsumerDefinition>();
+        bus.AddConsumer<FileDeletedBroadcastConsumer, FileDeletedBroadcastConsumerDefinition>();
     }
 
     public static IEndpointRouteBuilder MapPreviewModule(this IEndpointRouteBuilder app)
     {
+        app.MapPreviewRoutes();
         return app;
     }
 }

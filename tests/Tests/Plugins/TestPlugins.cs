@@ -319,6 +319,58 @@ internal static class TestPlugins
             .. extra.Select(e => ($"{id}/{e.Name}", e.Content)),
         ]);
 
+    /// <summary>
+    /// A preview provider for files named <c>*&lt;extension&gt;</c> whose render is <paramref name="render"/>: the body of
+    /// <c>async Task&lt;PreviewResult&gt; RenderAsync(PreviewFile file, Stream content, CancellationToken cancellationToken)</c>,
+    /// with <c>text</c> (the content) and <c>version</c> in scope. For previews that throw, hang, dawdle or attack.
+    /// </summary>
+    public static string PreviewProviderSource(string extension, string render) => """
+        using System;
+        using System.IO;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using CloudService.Plugins.Sdk;
+
+        namespace TestPlugin;
+
+        public sealed class Plugin : IPlugin
+        {
+            public void Register(IPluginContext context) => context.Hooks.Register<IFilePreviewProvider>(new Provider(context.Version));
+        }
+
+        public sealed class Provider(string version) : IFilePreviewProvider
+        {
+            public System.Collections.Generic.IReadOnlyCollection<string> SupportedMimeTypes { get; } = new[] { "text/x-test" };
+            public bool CanPreview(PreviewFile file) => file.Extension == "EXTENSION";
+            public async Task<PreviewResult> RenderAsync(PreviewFile file, Stream content, CancellationToken cancellationToken)
+            {
+                using var reader = new StreamReader(content);
+                var text = await reader.ReadToEndAsync(cancellationToken);
+                RENDER
+            }
+        }
+        """.Replace("EXTENSION", extension, StringComparison.Ordinal).Replace("RENDER", render, StringComparison.Ordinal);
+
+    /// <summary>Renders like <see cref="PreviewPluginSource"/>, for <paramref name="extension"/>.</summary>
+    public static string EchoPreviewSource(string extension) =>
+        PreviewProviderSource(extension, "return new PreviewResult($\"<p class=\\\"test-plugin\\\">v{version}: {System.Net.WebUtility.HtmlEncode(text)}</p>\");");
+
+    /// <summary>A provider whose every render throws.</summary>
+    public static string ThrowingPreviewSource(string extension) =>
+        PreviewProviderSource(extension, "throw new InvalidOperationException(\"renderer exploded\");");
+
+    /// <summary>A provider that ignores cancellation and takes <paramref name="seconds"/> to answer.</summary>
+    public static string HangingPreviewSource(string extension, int seconds = 30) =>
+        PreviewProviderSource(extension, $"await Task.Delay(TimeSpan.FromSeconds({seconds})); return new PreviewResult(\"<p>too late</p>\");");
+
+    /// <summary>A provider that takes <paramref name="milliseconds"/> per render, so that concurrent requests really overlap it.</summary>
+    public static string SlowPreviewSource(string extension, int milliseconds) =>
+        PreviewProviderSource(extension, $"await Task.Delay({milliseconds}, cancellationToken); return new PreviewResult($\"<p>slow v{{version}}: {{System.Net.WebUtility.HtmlEncode(text)}}</p>\");");
+
+    /// <summary>A provider that returns the file's content as HTML and as its stylesheet, unchecked: a hostile plugin.</summary>
+    public static string RawHtmlPreviewSource(string extension) =>
+        PreviewProviderSource(extension, "var parts = text.Split(\"\\n===\\n\"); return new PreviewResult(parts[0], parts.Length > 1 ? parts[1] : null);");
+
     public static byte[] Zip(params (string Name, byte[] Content)[] entries)
     {
         using var memory = new MemoryStream();

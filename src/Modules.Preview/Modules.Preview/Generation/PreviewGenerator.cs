@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using CloudService.Modules.Plugins.Contracts;
+using CloudService.Modules.Preview.Cache;
+using CloudService.Modules.Preview.Contracts;
+using CloudService.Modules.Preview.Sanitising;
+using CloudService.Modules.Storage.Contracts;
+using CloudService.Plugins.Sdk;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace CloudService.Modules.Preview.Generation;
+
+/// <summary>
+/// Generates one preview: takes the cluster-wide claim for its key (or leaves it to whoever holds
+/// it), renders with a leased provider under the time limit, sanitises, stores and tells everyone.
+/// A failure is remembered briefly and reported to the plugin's audit log.
+/// </summary>
+internal sealed class PreviewGenerator(
+    IStoredFiles files,
+    IPreviewProviders providers,
+    PreviewStore store,
+    PreviewCache cache,
+    PreviewSanitizer sanitizer,
+    PreviewOptions options,
+    IBus bus,
+    ILogger<PreviewGenerator> logger)
+{
+    public async Task GenerateAsync(Guid fileId, PreviewKey key, CancellationToken ct)
+    {
+        var file = await files.FindAsync(fileId, ct);
+        if (file is null || file.Sha256 != key.Sha256)
+        {
+            // The file went (or changed) since the request: nothing to render; waiters look again.
+            await store.ReleaseAsync(key, owner: null, ct);
+            return;
+        }
+
+        var owner = Guid.NewGuid();
+        if (!await store.TryStartRenderAsync(key, owner, options.RenderClaimLease, ct))
+        {
+            return; // another renderer, on this instance or another, holds the claim; its result wakes the waiters
+        }
+
+        try
+        {
+            // Rendered (or failed, and still remembered) since the request was made: a redelivered request,
+            // or pre-generation after a user's request, must not render again.
+            if (await store.LookupAsync(key, ct) is not (null, null))
+            {
+                await store.ReleaseAsync(key, owner, ct);
+                return;
+            }
+
+            var outcome = await RenderAsync(file, key, ct);
+            if (outcome.Html is not null)
+            {
+                await StoreAsync(key, outcome.Html, outcome.Stylesheet, owner, outcome.Elapsed, ct);
+            }
+            else if (outcome.Failure is not null)
+            {
+                await FailAsync(key, outcome.Failure, outcome.TimedOut, owner, ct);
+            }
+            else
+            {
+                await store.ReleaseAsync(key, owner, ct);
+            }
+        }
+        catch
+        {
+            await store.ReleaseAsync(key, owner, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private sealed record Outcome(string? Html, string? Stylesheet, string? Failure, bool TimedOut, TimeSpan Elapsed);
+
+    private async Task<Outcome> RenderAsync(StoredFile file, PreviewKey key, CancellationToken ct)
+    {
+        var described = ProviderChoice.Describe(file);
+        if (key.Provider == PreviewKey.BuiltinText)
+        {
+            await using var text = await files.OpenContentAsync(file.Sha256, ct);
+            if (text is null)
+            {
+                return new Outcome(null, null, null, false, TimeSpan.Zero);
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            var html = await BuiltinTextPreview.RenderAsync(text, file.Size, options.TextPreviewBytes, ct);
+            return new Outcome(html, null, null, false, Stopwatch.GetElapsedTime(started));
+        }
+
+        var lease = providers.Acquire(described);
+        if (lease is null || PreviewKey.ProviderFor(lease.PluginId, lease.Version) != key.Provider)
+        {
+            // The plugin was deactivated or replaced since the request chose it: the waiters choose again.
+            lease?.Dispose();
+            return new Outcome(null, null, null, false, TimeSpan.Zero);
+        }
+
+        var content = await files.OpenContentAsync(file.Sha256, ct);
+        if (content is null)
+        {
+            lease.Dispose();
+            return new Outcome(null, null, null, false, TimeSpan.Zero);
+        }
+
+        var begun = Stopwatch.GetTimestamp();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(options.RenderTimeout);
+        // On the thread pool: a provider that blocks before its first await must not hold this caller past the limit.
+        var render = Task.Run(() => lease.RenderAsync(described, content, limit.Token), CancellationToken.None);
+        try
+        {
+            var result = await render.WaitAsync(options.RenderTimeout, ct);
+            return new Outcome(result.Html ?? "", result.Stylesheet, null, false, Stopwatch.GetElapsedTime(begun));
+        }
+        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && limit.IsCancellationRequested && !ct.IsCancellationRequested))
+        {
+            return new Outcome(null, null, $"{key.Provider} did not finish within {options.RenderTimeout.TotalSeconds:0.#} s.", true, Stopwatch.GetElapsedTime(begun));
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            return new Outcome(null, null, $"{key.Provider} failed: {Shorten(e.Message)}", false, Stopwatch.GetElapsedTime(begun));
+        }
+        finally
+        {
+            // The lease and the content stay with the render until it really ends: deactivation waits for
+            // leases in flight, and a provider that ignored cancellation is still running.
+            _ = render.ContinueWith(
+                _ =>
+                {
+                    lease.Dispose();
+                    content.Dispose();
+                },
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private async Task StoreAsync(PreviewKey key, string html, string? stylesheet, Guid owner, TimeSpan elapsed, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var fragment = Encoding.UTF8.GetBytes(sanitizer.Sanitize(html));
+        var css = StylesheetSanitizer.Sanitize(stylesheet);
+        var sanitised = Stopwatch.GetElapsedTime(started);
+        if (fragment.Length + (css?.Length ?? 0) > options.MaxPreviewBytes)
+        {
+            await FailAsync(key, $"{key.Provider} produced a preview larger than {options.MaxPreviewBytes} bytes.", false, owner, ct);
+            return;
+        }
+
+        var preview = new CachedPreview(fragment, css, ETagOf(fragment, css));
+        await store.SaveAsync(key, preview, owner, ct);
+        cache.Remember(key, preview);
+        logger.LogDebug("Preview of {Sha256} with {Provider}: rendered in {RenderMs:0.0} ms, sanitised in {SanitiseMs:0.0} ms, stored after {TotalMs:0.0} ms",
+            key.Sha256, key.Provider, elapsed.TotalMilliseconds, sanitised.TotalMilliseconds, (elapsed + Stopwatch.GetElapsedTime(started)).TotalMilliseconds);
+        await bus.Publish(new PreviewGenerated(key.Sha256, key.Provider, PreviewStore.SizeOf(preview), elapsed.TotalMilliseconds), ct);
+
+        var evicted = await store.EvictAsync(options.MaxCacheBytes, key, ct);
+        if (evicted > 0)
+        {
+            logger.LogInformation("Evicted {Count} least recently used previews to stay within {MaxBytes} bytes", evicted, options.MaxCacheBytes);
+        }
+
+        // The last file with this content may have been deleted while it rendered: then the preview goes too.
+        if (!await files.IsContentReferencedAsync(key.Sha256, ct))
+        {
+            await store.PurgeContentAsync(key.Sha256, ct);
+        }
+    }
+
+    private async Task FailAsync(PreviewKey key, string reason, bool timedOut, Guid owner, CancellationToken ct)
+    {
+        logger.LogWarning("Preview of {Sha256} with {Provider} failed: {Reason}", key.Sha256, key.Provider, reason);
+        await store.SaveFailureAsync(key, reason, timedOut, options.FailureTtl, owner, ct);
+        await bus.Publish(new PreviewFailed(key.Sha256, key.Provider, reason), ct);
+        if (key.PluginId is { } pluginId)
+        {
+            try
+            {
+                await providers.ReportFailureAsync(pluginId, key.Provider[(pluginId.Length + 1)..], reason, ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                logger.LogWarning(e, "Reporting the failure of {Provider} to its audit log failed", key.Provider);
+            }
+        }
+    }
+
+    private static string ETagOf(byte[] fragment, string? stylesheet)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(fragment);
+        hash.AppendData(Encoding.UTF8.GetBytes(stylesheet ?? ""));
+        return $"\"{Convert.ToHexStringLower(hash.GetHashAndReset())[..32]}\"";
+    }
+
+    private static string Shorten(string message) => message.Length <= 300 ? message : message[..300] + "…";
+}

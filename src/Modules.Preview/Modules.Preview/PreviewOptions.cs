@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Configuration;
+
+namespace CloudService.Modules.Preview;
+
+/// <summary><c>CloudService:Preview</c> settings (README lists them).</summary>
+internal sealed class PreviewOptions
+{
+    /// <summary>Upper bound of the shared PostgreSQL cache; least recently used previews go first.</summary>
+    public long MaxCacheBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Each instance keeps the hottest previews in memory too (they never change under their key).</summary>
+    public long MemoryCacheBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>A provider's time limit for one render.</summary>
+    public TimeSpan RenderTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a request waits for a missing preview when it does not say (<c>?waitMs=</c>).</summary>
+    public TimeSpan DefaultWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the preview frame keeps its response open for a preview still being generated.</summary>
+    public TimeSpan FrameWait => RenderTimeout + TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest wait a request may ask for.</summary>
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a failed render is remembered, so a broken file is not re-rendered on every view.</summary>
+    public TimeSpan FailureTtl { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Whether previews are rendered right after upload when an active plugin provider accepts the file.</summary>
+    public bool PregenerateOnUpload { get; set; } = true;
+
+    /// <summary>Renders running at once per instance for user requests (pre-generation gets one more slot of its own).</summary>
+    public int RenderConcurrency { get; set; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>The built-in text preview shows at most this many bytes of the file.</summary>
+    public int TextPreviewBytes { get; set; } = 64 * 1024;
+
+    /// <summary>A sanitised preview larger than this is refused (a failure) rather than cached.</summary>
+    public int MaxPreviewBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>A queued generation whose message was lost is requested again after this long.</summary>
+    public TimeSpan QueuedClaimLease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A renderer that crashed mid-render gives its claim up after this long.</summary>
+    public TimeSpan RenderClaimLease => RenderTimeout + TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an instance trusts a remembered "this user may see this file" without asking Storage (0 = always ask).</summary>
+    public TimeSpan AccessCacheTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>This instance's name in its fan-out queue (unique per process).</summary>
+    public string InstanceName { get; set; } = "";
+
+    /// <summary>The most PostgreSQL connections the module's pool opens (one of them listens for finished previews).</summary>
+    public int DatabaseConnections { get; set; } = 10;
+
+    /// <summary>How often waiting requests look at the cache even without a notification.</summary>
+    public TimeSpan WaitPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A cache entry's last-access time is written at most this often per instance (coarse LRU).</summary>
+    public TimeSpan TouchInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    public static PreviewOptions From(IConfiguration configuration)
+    {
+        var options = configuration.GetSection("CloudService:Preview").Get<PreviewOptions>() ?? new PreviewOptions();
+        var name = configuration["CloudService:InstanceName"];
+        options.InstanceName = $"{(string.IsNullOrEmpty(name) ? Environment.MachineName.ToLowerInvariant() : name)}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+        return options;
+    }
+}

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using CloudService.Modules.Preview.Cache;
+using CloudService.Modules.Preview.Contracts;
+using CloudService.Modules.Preview.Generation;
+using CloudService.Modules.Storage.Contracts;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace CloudService.Modules.Preview.Serving;
+
+/// <summary>What a request for a preview comes to.</summary>
+internal abstract record PreviewOutcome
+{
+    public sealed record Ready(PreviewKey Key, CachedPreview Preview, bool Hit) : PreviewOutcome;
+
+    public sealed record Pending : PreviewOutcome;
+
+    public sealed record Failed(PreviewKey Key, CachedFailure Failure) : PreviewOutcome;
+
+    public sealed record Unsupported(string ContentType, IReadOnlyList<string> SupportedTypes) : PreviewOutcome;
+
+    public sealed record Missing : PreviewOutcome;
+
+    public sealed record Unavailable(string Detail) : PreviewOutcome;
+}
+
+/// <summary>
+/// The request side: access check, provider choice, cache look-up; on a miss one request (cluster-wide)
+/// publishes <see cref="PreviewRequested"/> and every request waits for the result within its budget.
+/// </summary>
+internal sealed class PreviewRequests(
+    IStoredFiles files,
+    ProviderChoice choice,
+    PreviewCache cache,
+    PreviewStore store,
+    ReadyNotifications notifications,
+    AccessCache access,
+    PreviewOptions options,
+    IBus bus,
+    ILogger<PreviewRequests> logger)
+{
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
+
+    public async Task<PreviewOutcome> GetAsync(Guid fileId, Guid ownerId, TimeSpan wait, CancellationToken ct)
+    {
+        // Another user's file is reported exactly like an unknown one.
+        var file = access.Find(fileId, ownerId);
+        if (file is null)
+        {
+            file = await files.FindAsync(fileId, ownerId, ct);
+            if (file is null)
+            {
+                return new PreviewOutcome.Missing();
+            }
+
+            access.Remember(file);
+        }
+
+        var deadline = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
+        ReadyNotifications.Subscription? subscription = null;
+        var first = true;
+        var request = true;
+        try
+        {
+            while (true)
+            {
+                // Chosen again after every wake-up: the active plugins may have changed meanwhile.
+                if (choice.Choose(file) is not { } key)
+                {
+                    return new PreviewOutcome.Unsupported(file.ContentType, choice.SupportedTypes);
+                }
+
+                var (preview, failure) = await cache.LookupAsync(key, ct);
+                if (preview is not null)
+                {
+                    return new PreviewOutcome.Ready(key, preview, first);
+                }
+
+                if (failure is not null)
+                {
+                    return new PreviewOutcome.Failed(key, failure);
+                }
+
+                // After a wake-up without a result (the plugin was replaced, a claim expired) this asks again;
+                // while someone holds the claim it is one cheap statement that changes nothing.
+                if (request && !await RequestAsync(file, key, ct))
+                {
+                    return new PreviewOutcome.Unavailable("Previews cannot be generated right now: the message broker does not answer.");
+                }
+
+                first = false;
+                request = false;
+                var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+                if (remaining <= TimeSpan.Zero)
+                {
+                    return new PreviewOutcome.Pending();
+                }
+
+                if (subscription is null)
+                {
+                    // Look once more after subscribing, so a result committed in between is not missed.
+                    subscription = notifications.Subscribe(file.Sha256);
+                    continue;
+                }
+
+                await subscription.WaitAsync(remaining < options.WaitPollInterval ? remaining : options.WaitPollInterval, ct);
+                request = true;
+            }
+        }
+        finally
+        {
+            subscription?.Dispose();
+        }
+    }
+
+    /// <summary>Publishes the request unless someone (any instance) already has; false when it cannot be published.</summary>
+    private async Task<bool> RequestAsync(StoredFile file, PreviewKey key, CancellationToken ct)
+    {
+        if (!await store.TryQueueAsync(key, options.QueuedClaimLease, ct))
+        {
+            return true;
+        }
+
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(PublishTimeout);
+            await bus.Publish(new PreviewRequested(file.Id, key.Sha256, key.Provider, Priority: 0), timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Publishing the request for preview {Sha256} with {Provider} failed", key.Sha256, key.Provider);
+            await store.ReleaseAsync(key, owner: null, CancellationToken.None);
+            return false;
+        }
+    }
+}
