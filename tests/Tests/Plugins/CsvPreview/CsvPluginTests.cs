@@ -1,12 +1,15 @@
 using System.Net;
+using System.Text;
 using System.Text.RegularExpressions;
 using CloudService.Plugins.Sdk;
 using CloudService.Tests.Plugins.Lifecycle;
 using CloudService.Tests.Plugins.Runtime;
+using CloudService.Tests.Preview;
+using CloudService.Tests.Storage;
 
 namespace CloudService.Tests.Plugins.CsvPreview;
 
-/// <summary>The packed CSV plugin in the real app: uploaded, validated, activated, rendering, unloaded again.</summary>
+/// <summary>The packed CSV plugin in the real app: uploaded, validated, activated, rendering (also through the preview API), unloaded again.</summary>
 public sealed class CsvPluginTests(RuntimeFixture fixture) : IClassFixture<RuntimeFixture>
 {
     private static readonly FirstPartyPackage Package = FirstPartyPackage.Csv;
@@ -53,6 +56,19 @@ public sealed class CsvPluginTests(RuntimeFixture fixture) : IClassFixture<Runti
         Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", preview.Html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", preview.Html, StringComparison.Ordinal);
         Assert.Contains("position: sticky", preview.Stylesheet, StringComparison.Ordinal);
+
+        // The same file uploaded by a user and previewed through the preview API.
+        using var user = await app.NewUserClientAsync();
+        var stored = await FilesApi.UploadOkAsync(user, Encoding.UTF8.GetBytes(Csv), "cities.csv");
+        Assert.Equal("text/csv", stored.GetProperty("contentType").GetString());
+        var served = await PreviewTesting.WaitForPreviewAsync(user, stored.Id());
+        var html = await served.Content.ReadAsStringAsync();
+        Assert.True(served.StatusCode == HttpStatusCode.OK, html);
+        Assert.Equal($"{Package.Id}@{Package.Version}", served.Header("X-Preview-Provider"));
+        Assert.Contains("<th scope=\"col\">city</th>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>Köln</td><td class=\"csv-number\">1084831</td><td>Dom; Rhein</td>", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", html, StringComparison.Ordinal);
 
         var deactivated = await PluginApi.DeactivateAsync(admin, Package.Id);
         Assert.True(deactivated.StatusCode == HttpStatusCode.OK, await deactivated.Content.ReadAsStringAsync());

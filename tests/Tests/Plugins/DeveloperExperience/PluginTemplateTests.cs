@@ -8,6 +8,7 @@ using System.Xml.Linq;
 using CloudService.Plugins.Sdk;
 using CloudService.Tests.Plugins.Lifecycle;
 using CloudService.Tests.Plugins.Runtime;
+using CloudService.Tests.Preview;
 
 namespace CloudService.Tests.Plugins.DeveloperExperience;
 
@@ -45,9 +46,12 @@ public sealed class PluginTemplateTests(RuntimeFixture app, TemplatePluginFixtur
         using var user = await app.App.NewUserClientAsync();
         var stored = await UploadFileAsync(user, $"greeting.{TemplatePluginFixture.Extension}", Greeting);
         Assert.Equal("text/plain", stored.GetProperty("contentType").GetString());
-        var html = await PreviewAsync(user, stored);
+        var preview = await PreviewTesting.WaitForPreviewAsync(user, Guid.Parse(stored.GetProperty("id").GetString()!));
+        var html = await preview.Content.ReadAsStringAsync();
+        Assert.True(preview.StatusCode == HttpStatusCode.OK, html);
+        Assert.Equal($"{TemplatePluginFixture.PluginId}@1.0.0", preview.Header("X-Preview-Provider"));
         Assert.Equal(
-            "<ol class=\"lines\">\n<li>title = &quot;&lt;b&gt;CloudService&lt;/b&gt; &amp; friends&quot;</li>\n<li></li>\n<li>[owner]</li>\n<li>name = &quot;Ada&quot;</li>\n<li></li>\n</ol>\n",
+            "<ol class=\"lines\">\n<li>title = \"&lt;b&gt;CloudService&lt;/b&gt; &amp; friends\"</li>\n<li></li>\n<li>[owner]</li>\n<li>name = \"Ada\"</li>\n<li></li>\n</ol>\n",
             html);
 
         var log = await PluginApi.LogAsync(admin, TemplatePluginFixture.PluginId);
@@ -178,19 +182,5 @@ public sealed class PluginTemplateTests(RuntimeFixture app, TemplatePluginFixtur
         var response = await user.PostAsync("/api/files", form);
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
-
-    /// <summary>
-    /// The stored file's preview as the Preview module renders it: the provider the app leases for
-    /// the file's metadata, fed with the file's bytes as the app serves them.
-    /// </summary>
-    private async Task<string> PreviewAsync(HttpClient user, JsonElement stored)
-    {
-        var file = new PreviewFile(stored.GetProperty("name").GetString()!, stored.GetProperty("contentType").GetString()!, stored.GetProperty("size").GetInt64());
-        Assert.Equal(new(TemplatePluginFixture.PluginId, "1.0.0"), app.App.Providers().Find(file));
-        await using var content = await user.GetStreamAsync($"/api/files/{stored.GetProperty("id").GetString()}/content");
-        using var lease = app.App.Providers().Acquire(file)!;
-        var result = await lease.RenderAsync(file, content, CancellationToken.None);
-        return result.Html;
     }
 }
