@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs CloudService on http://127.0.0.1:8080: PostgreSQL and RabbitMQ (installed and started if
-# needed), the schema, the admin account and the Markdown plugin package. Ctrl+C stops it.
+# needed), the schema, the admin account and the first-party plugin packages. Ctrl+C stops it.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/services.sh
