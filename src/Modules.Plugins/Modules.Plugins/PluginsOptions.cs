@@ -25,7 +25,15 @@ internal sealed class PluginsOptions
     /// <summary>This instance's name in the audit log and in its fan-out queue.</summary>
     public string InstanceName { get; set; } = "";
 
-    public string VersionDirectory(string pluginId, string version) => Path.Combine(Root, pluginId, version);
+    /// <summary>
+    /// <c>&lt;Root&gt;/&lt;id&gt;</c>. Every path below the root is built here, and only from a well-formed id:
+    /// ids were validated at upload, but a route or a message must never be able to name "..".
+    /// </summary>
+    public string PluginDirectory(string pluginId) =>
+        ManifestReader.IsPluginId(pluginId) ? Path.Combine(Root, pluginId) : throw new ArgumentException($"'{pluginId}' is not a plugin id.", nameof(pluginId));
+
+    public string VersionDirectory(string pluginId, string version) =>
+        ManifestReader.IsPluginVersion(version) ? Path.Combine(PluginDirectory(pluginId), version) : throw new ArgumentException($"'{version}' is not a plugin version.", nameof(version));
 
     public static PluginsOptions From(IConfiguration configuration)
     {

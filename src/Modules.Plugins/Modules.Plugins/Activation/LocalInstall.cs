@@ -38,7 +38,7 @@ internal sealed class LocalInstall(PluginsOptions options, PackageStore packages
 
     public void RemoveAll(string pluginId)
     {
-        var directory = Path.Combine(options.Root, pluginId);
+        var directory = options.PluginDirectory(pluginId);
         if (Directory.Exists(directory))
         {
             // Rename first so a half-deleted folder is never mistaken for an installed version.

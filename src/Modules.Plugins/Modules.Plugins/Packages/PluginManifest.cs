@@ -23,6 +23,13 @@ internal static partial class ManifestReader
 
     private static readonly SemVersion HostSdk = SemVersion.Parse(SdkInfo.Version, SemVersionStyles.Strict);
 
+    /// <summary>Whether <paramref name="id"/> is a well-formed plugin id (a lower-case slug): the only ids folders are named after.</summary>
+    public static bool IsPluginId(string id) => id.Length is > 0 and <= MaxIdLength && Slug().IsMatch(id);
+
+    /// <summary>Whether <paramref name="version"/> is a well-formed plugin version (strict SemVer): the only versions folders are named after.</summary>
+    public static bool IsPluginVersion(string version) =>
+        version.Length is > 0 and <= MaxVersionLength && SemVersion.TryParse(version, SemVersionStyles.Strict, out _);
+
     public static ManifestReading Read(ReadOnlyMemory<byte> json)
     {
         JsonDocument document;
@@ -49,13 +56,13 @@ internal static partial class ManifestReader
             var errors = new List<string>();
 
             var id = Required(root, "id", identity);
-            if (id.Length > 0 && (id.Length > MaxIdLength || !Slug().IsMatch(id)))
+            if (id.Length > 0 && !IsPluginId(id))
             {
                 identity.Add($"{FileName}: id '{id}' is not a lower-case slug (a–z, 0–9 and single hyphens, at most {MaxIdLength} characters, e.g. 'markdown-preview').");
             }
 
             var version = Required(root, "version", identity);
-            if (version.Length > 0 && (version.Length > MaxVersionLength || !SemVersion.TryParse(version, SemVersionStyles.Strict, out _)))
+            if (version.Length > 0 && !IsPluginVersion(version))
             {
                 identity.Add($"{FileName}: version '{version}' is not a SemVer version (e.g. 1.2.3 or 1.2.3-beta.1).");
             }
