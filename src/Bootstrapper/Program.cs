@@ -37,13 +37,13 @@ app.UseAntiforgery();
 app.UseApiCsrfProtection();
 
 app.MapHealth();
-app.MapOpenApi("/openapi/{documentName}.json");
+app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapBackgroundJobsDashboard();
 app.MapIdentity();
 app.MapStorageModule();
 app.MapPluginsModule();
 app.MapPreviewModule();
-app.MapGet("/", () => Results.Redirect("/files")).ExcludeFromDescription();
+app.MapGet("/", () => Results.Redirect("/files")).AllowAnonymous().ExcludeFromDescription();
 
 await app.RunAsync();
 

@@ -47,7 +47,9 @@ internal static class Auth
             });
 
         services.AddAuthorizationBuilder()
-            .AddPolicy(Roles.AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin));
+            .AddPolicy(Roles.AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin))
+            // Secure by default: an endpoint that forgets to say who may use it is for signed-in users only.
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         services.AddAntiforgery(o =>
         {
             o.HeaderName = CsrfHeader;

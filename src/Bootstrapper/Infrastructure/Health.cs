@@ -20,12 +20,12 @@ internal static class Health
 
     public static void MapHealth(this WebApplication app)
     {
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = c => c.Tags.Contains(Ready),
             ResponseWriter = WriteReport,
-        });
+        }).AllowAnonymous();
     }
 
     /// <summary>Names each dependency and its state, so a 503 says which one is down.</summary>
