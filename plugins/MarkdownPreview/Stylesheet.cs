@@ -12,6 +12,7 @@ internal static class Stylesheet
         body { margin: 0; padding: 16px 24px; max-width: 980px; color: #1f2328; background: #fff;
                font: 16px/1.6 -apple-system, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif; overflow-wrap: break-word; }
         h1, h2, h3, h4, h5, h6 { margin: 1.5em 0 .6em; font-weight: 600; line-height: 1.25; }
+        body > :first-child { margin-top: 0; }
         h1 { font-size: 2em; padding-bottom: .3em; border-bottom: 1px solid #d1d9e0; }
         h2 { font-size: 1.5em; padding-bottom: .3em; border-bottom: 1px solid #d1d9e0; }
         h3 { font-size: 1.25em; }

@@ -27,7 +27,7 @@ internal static class PluginPages
           <form id="upload-form">
             <label>Plugin package (.zip) <input type="file" id="package" name="package" accept=".zip,application/zip" required></label>
             <button type="submit" id="upload-button">Upload plugin</button>
-            <div id="upload-progress-row" hidden><progress id="upload-progress" max="100" value="0"></progress> <span id="upload-percent">0%</span></div>
+            <div id="upload-progress-row" class="progress-row" hidden><progress id="upload-progress" max="100" value="0"></progress><span id="upload-percent" class="percent">0%</span></div>
             <p id="upload-result" role="status"></p>
           </form>
         </section>
@@ -47,6 +47,8 @@ internal static class PluginPages
 
     private const string ListScript = """
         const streams = new Map();
+        // The package this page just uploaded: its outcome replaces the "validating…" message.
+        let uploaded = null;
         function badge(status) { return cs.el('span', { class: 'badge ' + status, 'data-testid': 'status' }, status); }
         function progressCell(p) {
           // Only while a package is on its way; a final state says it all in the status badge.
@@ -59,14 +61,16 @@ internal static class PluginPages
             if (action === 'delete') {
               if (!confirm(`Delete plugin ${id} and all its versions?`)) return;
               await cs.api('DELETE', `/api/admin/plugins/${encodeURIComponent(id)}`);
+              setResult('ok', `Deleted ${id}.`);
             } else {
-              await cs.api('POST', `/api/admin/plugins/${encodeURIComponent(id)}/${action}`);
+              const r = await cs.api('POST', `/api/admin/plugins/${encodeURIComponent(id)}/${action}`);
+              setResult('ok', action === 'activate' ? `Activated ${id} ${r.version}.` : `Deactivated ${id}.`);
             }
-            setResult('ok', `${id}: ${action} done.`);
           } catch (e) { setResult('error', `${id}: ${e.message}`); }
           load();
         }
         function setResult(cls, text) { const r = document.getElementById('upload-result'); r.className = cls; r.textContent = text; }
+        function nowrap(tr, ...cells) { for (const i of cells) tr.cells[i].classList.add('nowrap'); return tr; }
         function row(p) {
           const actions = cs.el('td', { class: 'actions' });
           const canActivate = ['ready', 'inactive', 'failed'].includes(p.status) && p.status !== 'failed' || (p.status === 'failed' && p.activeVersion === null && p.error && p.error.startsWith('Activating'));
@@ -92,7 +96,15 @@ internal static class PluginPages
             }
           };
           es.addEventListener('progress', update);
-          es.addEventListener('done', ev => { update(ev); es.close(); streams.delete(id); load(); });
+          es.addEventListener('done', ev => {
+            update(ev); es.close(); streams.delete(id); load();
+            if (uploaded && uploaded.pluginId === id) {
+              const d = JSON.parse(ev.data);
+              if (d.status === 'failed') setResult('error', `${id} ${uploaded.version} failed validation: ${d.error || (d.errors || []).join(' ')}`);
+              else setResult('ok', `${id} ${uploaded.version} is valid and ready to activate.`);
+              uploaded = null;
+            }
+          });
           es.addEventListener('gone', () => { es.close(); streams.delete(id); load(); });
           es.onerror = () => { es.close(); streams.delete(id); setTimeout(load, 1000); };
         }
@@ -104,7 +116,7 @@ internal static class PluginPages
           const rejected = await cs.api('GET', '/api/admin/plugins/rejected');
           document.getElementById('rejected-card').hidden = rejected.length === 0;
           document.querySelector('#rejected tbody').replaceChildren(...rejected.map(r =>
-            cs.row([new Date(r.at).toLocaleString(), r.by, r.fileName, r.errors.join(' ')])));
+            nowrap(cs.row([new Date(r.at).toLocaleString(), r.by, r.fileName, r.errors.join(' ')]), 0)));
         }
         document.getElementById('upload-form').addEventListener('submit', async e => {
           e.preventDefault();
@@ -116,12 +128,16 @@ internal static class PluginPages
           setResult('', `Uploading ${file.name}…`);
           try {
             const r = await cs.upload('/api/admin/plugins', 'package', file, p => { bar.value = p; pct.textContent = p + '%'; });
+            uploaded = r;
             setResult('ok', `Uploaded ${r.pluginId} ${r.version}; validating…`);
             e.target.reset();
             await load();
             follow(r.pluginId);
           } catch (err) { setResult('error', `Upload refused: ${err.message}`); load(); }
-          finally { document.getElementById('upload-button').disabled = false; }
+          finally {
+            document.getElementById('upload-progress-row').hidden = true;
+            document.getElementById('upload-button').disabled = false;
+          }
         });
         load();
         """;
@@ -154,14 +170,15 @@ internal static class PluginPages
         const base = `/api/admin/plugins/${encodeURIComponent(id)}`;
         let stream = null;
         function show(cls, text) { const r = document.getElementById('action-result'); r.className = cls; r.textContent = text; }
+        function nowrap(tr, ...cells) { for (const i of cells) tr.cells[i].classList.add('nowrap'); return tr; }
         async function act(action, version) {
           try {
             if (action === 'delete') {
               if (!confirm(`Delete plugin ${id}?`)) return;
               await cs.api('DELETE', base); location.href = '/admin/plugins'; return;
             }
-            await cs.api('POST', `${base}/${action}${version ? '?version=' + encodeURIComponent(version) : ''}`);
-            show('ok', `${action} done.`);
+            const r = await cs.api('POST', `${base}/${action}${version ? '?version=' + encodeURIComponent(version) : ''}`);
+            show('ok', action === 'activate' ? `Activated ${r.version}.` : 'Deactivated.');
           } catch (e) { show('error', e.message); }
           load();
         }
@@ -196,14 +213,14 @@ internal static class PluginPages
               .flatMap(k => [cs.el('dt', {}, k), cs.el('dd', { 'data-field': k }, value(m[k]))]));
           }
           document.querySelector('#versions tbody').replaceChildren(...p.versions.map(v => {
-            const tr = cs.row([v.version, v.status, new Date(v.uploadedAt).toLocaleString(), v.uploadedBy, cs.size(v.size), '']);
+            const tr = nowrap(cs.row([v.version, v.status, new Date(v.uploadedAt).toLocaleString(), v.uploadedBy, cs.size(v.size), '']), 2);
             if (v.status === 'ready' && p.activeVersion !== v.version)
               tr.lastChild.append(cs.el('button', { class: 'secondary', onclick: () => act('activate', v.version) }, `Activate ${v.version}`));
             return tr;
           }));
           const log = await cs.api('GET', `${base}/log`);
           document.querySelector('#log tbody').replaceChildren(...log.map(e => {
-            const tr = cs.row([new Date(e.at).toLocaleString(), e.type, e.by, e.version, e.detail]);
+            const tr = nowrap(cs.row([new Date(e.at).toLocaleString(), e.type, e.by, e.version, e.detail]), 0, 1);
             tr.dataset.type = e.type; return tr;
           }));
           if ((p.status === 'uploaded' || p.status === 'validating') && !stream) {

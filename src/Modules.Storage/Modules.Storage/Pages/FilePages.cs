@@ -35,7 +35,7 @@ internal static class FilePages
             <button type="submit" id="upload-button">Upload</button>
             <div id="upload-progress-row" hidden>
               <p id="upload-name" class="muted"></p>
-              <progress id="upload-progress" max="100" value="0"></progress> <span id="upload-percent">0%</span>
+              <div class="progress-row"><progress id="upload-progress" max="100" value="0"></progress><span id="upload-percent" class="percent">0%</span></div>
             </div>
             <p id="upload-result" role="status"></p>
           </form>
