@@ -39,6 +39,7 @@ app.UseApiCsrfProtection();
 app.MapHealth();
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapBackgroundJobsDashboard();
+app.MapDiagnostics();
 app.MapIdentity();
 app.MapStorageModule();
 app.MapPluginsModule();

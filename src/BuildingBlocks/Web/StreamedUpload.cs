@@ -12,6 +12,8 @@ namespace CloudService.BuildingBlocks.Web;
 /// </summary>
 public static class StreamedUpload
 {
+    private const int ReaderBufferSize = 64 * 1024;
+
     public sealed record Received(string FileName, string TempPath, long Size, string Sha256);
 
     public static async Task<(Received? File, IResult? Error)> ReceiveAsync(
@@ -36,7 +38,8 @@ public static class StreamedUpload
         }
 
         Directory.CreateDirectory(tempDirectory);
-        var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = null };
+        // The reader's default buffer is 4 KB: a large upload became hundreds of thousands of small reads.
+        var reader = new MultipartReader(boundary, request.Body, ReaderBufferSize) { BodyLengthLimit = null };
         MultipartSection? section;
         while ((section = await reader.ReadNextSectionAsync(ct)) is not null)
         {
