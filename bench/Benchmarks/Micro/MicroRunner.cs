@@ -30,6 +30,7 @@ internal static class MicroRunner
             nameof(PreviewBenchmarks.MarkdigRender) => "miss.markdig_bdn_ms",
             nameof(PreviewBenchmarks.PluginRender) => "miss.plugin_render_ms",
             nameof(PreviewBenchmarks.Sanitise) => "miss.sanitise_ms",
+            nameof(PreviewBenchmarks.SanitiseBefore) => "miss.sanitise_before_ms",
             nameof(PreviewBenchmarks.SanitiseStylesheet) => "miss.sanitise_css_ms",
             _ => null,
         });

@@ -22,6 +22,7 @@ public class PreviewBenchmarks
 
     private readonly MarkdownRenderer renderer = new();
     private readonly PreviewSanitizer sanitizer = new();
+    private readonly HtmlSanitizerBaseline baseline = new();
     private string markdown = "";
     private string rendered = "";
     private string stylesheet = "";
@@ -42,6 +43,9 @@ public class PreviewBenchmarks
 
     [Benchmark(Description = "sanitise the fragment")]
     public string Sanitise() => sanitizer.Sanitize(rendered);
+
+    [Benchmark(Description = "sanitise the fragment as before (HtmlSanitizer)")]
+    public string SanitiseBefore() => baseline.Sanitize(rendered);
 
     [Benchmark(Description = "sanitise the stylesheet")]
     public string? SanitiseStylesheet() => StylesheetSanitizer.Sanitize(stylesheet);

@@ -17,6 +17,7 @@ internal static class Probe
         Action operation = what switch
         {
             "sanitise" => Sanitise(),
+            "sanitise-both" => SanitiseBoth(),
             "validate" => Validate(argument ?? throw new ArgumentException("probe validate <package.zip> [count]")),
             _ => throw new ArgumentException($"Unknown probe '{what}': sanitise | validate <package.zip>"),
         };
@@ -37,6 +38,29 @@ internal static class Probe
         var sanitizer = new PreviewSanitizer();
         var html = new MarkdownRenderer().Render(MarkdownCorpus.Document(PreviewBenchmarks.MarkdownBytes), CancellationToken.None);
         return () => sanitizer.Sanitize(html);
+    }
+
+    /// <summary>The present sanitiser and the previous one in turns, so both see the same moments of a busy machine.</summary>
+    private static Action SanitiseBoth()
+    {
+        var present = new PreviewSanitizer();
+        var before = new HtmlSanitizerBaseline();
+        var html = new MarkdownRenderer().Render(MarkdownCorpus.Document(PreviewBenchmarks.MarkdownBytes), CancellationToken.None);
+        var presentMs = new List<double>();
+        var beforeMs = new List<double>();
+        return () =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            present.Sanitize(html);
+            presentMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            started = Stopwatch.GetTimestamp();
+            before.Sanitize(html);
+            beforeMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (presentMs.Count % 10 == 0)
+            {
+                Console.WriteLine($"  median so far: present {Stats.Median(presentMs):0.00} ms, HtmlSanitizer {Stats.Median(beforeMs):0.00} ms");
+            }
+        };
     }
 
     private static Action Validate(string package)
