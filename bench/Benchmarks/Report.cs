@@ -47,8 +47,10 @@ internal static class Report
         text.Append(CultureInfo.InvariantCulture, $"| Markdig render (the reference) | {r.Ms("miss.markdig_bdn_ms")} |\n");
         text.Append(CultureInfo.InvariantCulture, $"| the plugin's render (Markdig with its guards and renderers) | {r.Ms("miss.plugin_render_ms")} |\n");
         text.Append(CultureInfo.InvariantCulture, $"| sanitising the fragment ({r.Kb("miss.html_bytes")}) | {r.Ms("miss.sanitise_ms")} |\n");
+        text.Append(CultureInfo.InvariantCulture, $"| the same with HtmlSanitizer, the sanitiser before issue 8 (same allow-list) | {r.Ms("miss.sanitise_before_ms")} |\n");
         text.Append(CultureInfo.InvariantCulture, $"| sanitising the plugin's stylesheet | {r.Ms("miss.sanitise_css_ms")} |\n");
-        text.Append("\nThe rest of a miss is the request itself: access check, cache look-ups, the claim, waking the request, storing the result.\n");
+        text.Append("\nThe rest of a miss is the request itself: access check, cache look-ups, the claim, storing the result, the response.\n");
+        text.Append(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Findings.md")));
 
         text.Append(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "HowMeasured.md")));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputPath))!);
