@@ -39,6 +39,7 @@ app.UseApiCsrfProtection();
 app.MapHealth();
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapBackgroundJobsDashboard();
+app.MapDiagnostics();
 app.MapIdentity();
 app.MapStorageModule();
 app.MapPluginsModule();

@@ -56,6 +56,7 @@ public static class PluginsModule
     {
         app.MapPluginsApi();
         app.MapPluginsPages();
+        app.MapRuntimeDiagnostics();
         return app;
     }
 }

@@ -24,6 +24,7 @@ public static class PreviewModule
         services.AddSingleton<ReadyNotifications>();
         services.AddSingleton<AccessCache>();
         services.AddSingleton<PreviewSanitizer>();
+        services.AddSingleton<LocalRenders>();
         // Scoped: they use the other modules' query interfaces, whose lifetimes are theirs to choose.
         services.AddScoped<ProviderChoice>();
         services.AddScoped<PreviewGenerator>();

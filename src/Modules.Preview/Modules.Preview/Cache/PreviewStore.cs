@@ -136,10 +136,15 @@ internal sealed class PreviewStore(PreviewDatabase database)
         await batch.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Stores a generated preview, forgets an earlier failure, ends the claim and notifies: one transaction.</summary>
+    /// <summary>
+    /// Stores a generated preview, forgets an earlier failure, ends the claim and notifies: one transaction.
+    /// It does not wait for the WAL to reach the disk: it is a cache, and should PostgreSQL crash within
+    /// the moment before it gets there, the preview is rendered again once the claim's lease runs out.
+    /// </summary>
     public async Task SaveAsync(PreviewKey key, CachedPreview preview, Guid owner, CancellationToken ct)
     {
         await using var batch = DataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO OFF"));
         var upsert = new NpgsqlBatchCommand("""
             INSERT INTO preview.entries (sha256, provider, plugin_id, html, stylesheet, etag, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7)
             ON CONFLICT (sha256, provider) DO UPDATE SET html = EXCLUDED.html, stylesheet = EXCLUDED.stylesheet, etag = EXCLUDED.etag,

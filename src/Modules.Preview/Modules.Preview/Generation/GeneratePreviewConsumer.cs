@@ -4,11 +4,16 @@ using MassTransit;
 
 namespace CloudService.Modules.Preview.Generation;
 
-/// <summary>Generates requested previews. A competing endpoint: each request goes to one instance.</summary>
-internal sealed class GeneratePreviewConsumer(PreviewGenerator generator) : IConsumer<PreviewRequested>
+/// <summary>
+/// Generates previews requested over the bus (by an instance whose render slots were all busy). A competing
+/// endpoint: each request goes to one instance, where it takes one of the render slots.
+/// </summary>
+internal sealed class GeneratePreviewConsumer(PreviewGenerator generator, LocalRenders renders) : IConsumer<PreviewRequested>
 {
     public Task Consume(ConsumeContext<PreviewRequested> context) =>
-        generator.GenerateAsync(context.Message.FileId, new PreviewKey(context.Message.Sha256, context.Message.ProviderKey), context.CancellationToken);
+        renders.RunInSlotAsync(
+            () => generator.GenerateAsync(context.Message.FileId, new PreviewKey(context.Message.Sha256, context.Message.ProviderKey), context.CancellationToken),
+            context.CancellationToken);
 }
 
 internal sealed class GeneratePreviewConsumerDefinition : ConsumerDefinition<GeneratePreviewConsumer>

@@ -15,18 +15,22 @@ namespace CloudService.Modules.Preview.Generation;
 /// <summary>
 /// Generates one preview: takes the cluster-wide claim for its key (or leaves it to whoever holds
 /// it), renders with a leased provider under the time limit, sanitises, stores and tells everyone.
-/// A failure is remembered briefly and reported to the plugin's audit log.
+/// A failure is remembered briefly and reported to the plugin's audit log. Whatever ends a claim also
+/// wakes the requests waiting on this instance at once, without the round trip through PostgreSQL's
+/// notification (which still wakes the other instances).
 /// </summary>
 internal sealed class PreviewGenerator(
     IStoredFiles files,
     IPreviewProviders providers,
     PreviewStore store,
     PreviewCache cache,
+    ReadyNotifications notifications,
     PreviewSanitizer sanitizer,
     PreviewOptions options,
     IBus bus,
     ILogger<PreviewGenerator> logger)
 {
+    /// <summary>Generates the preview of a requested file unless someone else holds the claim (a request from the bus, or pre-generation).</summary>
     public async Task GenerateAsync(Guid fileId, PreviewKey key, CancellationToken ct)
     {
         var file = await files.FindAsync(fileId, ct);
@@ -34,6 +38,7 @@ internal sealed class PreviewGenerator(
         {
             // The file went (or changed) since the request: nothing to render; waiters look again.
             await store.ReleaseAsync(key, owner: null, ct);
+            notifications.Notify(key.Sha256);
             return;
         }
 
@@ -43,13 +48,19 @@ internal sealed class PreviewGenerator(
             return; // another renderer, on this instance or another, holds the claim; its result wakes the waiters
         }
 
+        await GenerateClaimedAsync(file, key, owner, ct);
+    }
+
+    /// <summary>Generates the preview whose render claim <paramref name="owner"/> holds, and ends the claim whatever happens.</summary>
+    public async Task GenerateClaimedAsync(StoredFile file, PreviewKey key, Guid owner, CancellationToken ct)
+    {
         try
         {
             // Rendered (or failed, and still remembered) since the request was made: a redelivered request,
             // or pre-generation after a user's request, must not render again.
             if (await store.LookupAsync(key, ct) is not (null, null))
             {
-                await store.ReleaseAsync(key, owner, ct);
+                await ReleaseAsync(key, owner, ct);
                 return;
             }
 
@@ -64,14 +75,20 @@ internal sealed class PreviewGenerator(
             }
             else
             {
-                await store.ReleaseAsync(key, owner, ct);
+                await ReleaseAsync(key, owner, ct);
             }
         }
         catch
         {
-            await store.ReleaseAsync(key, owner, CancellationToken.None);
+            await ReleaseAsync(key, owner, CancellationToken.None);
             throw;
         }
+    }
+
+    private async Task ReleaseAsync(PreviewKey key, Guid owner, CancellationToken ct)
+    {
+        await store.ReleaseAsync(key, owner, ct);
+        notifications.Notify(key.Sha256);
     }
 
     private sealed record Outcome(string? Html, string? Stylesheet, string? Failure, bool TimedOut, TimeSpan Elapsed);
@@ -152,8 +169,12 @@ internal sealed class PreviewGenerator(
         }
 
         var preview = new CachedPreview(fragment, css, ETagOf(fragment, css));
-        await store.SaveAsync(key, preview, owner, ct);
+        // In memory before it is committed: the commit's notification may wake a waiter here before this
+        // continues, and it should find the preview without a database round trip. A key's preview never
+        // changes, so the copy is right even if storing fails.
         cache.Remember(key, preview);
+        await store.SaveAsync(key, preview, owner, ct);
+        notifications.Notify(key.Sha256);
         logger.LogDebug("Preview of {Sha256} with {Provider}: rendered in {RenderMs:0.0} ms, sanitised in {SanitiseMs:0.0} ms, stored after {TotalMs:0.0} ms",
             key.Sha256, key.Provider, elapsed.TotalMilliseconds, sanitised.TotalMilliseconds, (elapsed + Stopwatch.GetElapsedTime(started)).TotalMilliseconds);
         await bus.Publish(new PreviewGenerated(key.Sha256, key.Provider, PreviewStore.SizeOf(preview), elapsed.TotalMilliseconds), ct);
@@ -175,6 +196,7 @@ internal sealed class PreviewGenerator(
     {
         logger.LogWarning("Preview of {Sha256} with {Provider} failed: {Reason}", key.Sha256, key.Provider, reason);
         await store.SaveFailureAsync(key, reason, timedOut, options.FailureTtl, owner, ct);
+        notifications.Notify(key.Sha256);
         await bus.Publish(new PreviewFailed(key.Sha256, key.Provider, reason), ct);
         if (key.PluginId is { } pluginId)
         {

@@ -1,7 +1,8 @@
+using System.Collections.Frozen;
 using System.Text.RegularExpressions;
 using AngleSharp;
-using AngleSharp.Css.Dom;
 using AngleSharp.Dom;
+using AngleSharp.Html.Parser;
 using Ganss.Xss;
 
 namespace CloudService.Modules.Preview.Sanitising;
@@ -10,10 +11,18 @@ namespace CloudService.Modules.Preview.Sanitising;
 /// Makes an untrusted HTML fragment safe to show: an allow-list for documents (text, lists, tables,
 /// links, images), nothing that runs, loads active content, submits or restyles beyond text alignment.
 /// What ordinary Markdown produces (Markdig's CommonMark, tables, task lists, footnotes) passes unchanged.
+/// <para>
+/// One parse by the HTML5 parser browsers follow (AngleSharp, with scripting on, as in a browser),
+/// one walk over the tree that keeps only what the lists allow, one serialisation that escapes what
+/// it writes (HtmlSanitizer's formatter: also &lt; and &gt; in attribute values). The rules are
+/// HtmlSanitizer's with this allow-list, applied in a single pass: its general-purpose pipeline (a
+/// CSS-aware parser, a selector query per rule, a CSS parse per style attribute, URL objects) cost
+/// several times more than the parse itself on a long document (ADR 4).
+/// </para>
 /// </summary>
 internal sealed partial class PreviewSanitizer
 {
-    private static readonly string[] Tags =
+    private static readonly FrozenSet<string> Tags = FrozenSet.Create(StringComparer.OrdinalIgnoreCase,
     [
         "p", "div", "span", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code", "kbd", "samp", "var",
         "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col",
@@ -22,48 +31,30 @@ internal sealed partial class PreviewSanitizer
         "time", "bdi", "bdo", "wbr", "ruby", "rt", "rp",
         // Only as a disabled checkbox (Markdig's task lists); anything else is removed below. No form can exist to submit it.
         "input",
-    ];
+    ]);
 
-    private static readonly string[] Attributes =
+    private static readonly FrozenSet<string> Attributes = FrozenSet.Create(StringComparer.OrdinalIgnoreCase,
     [
         "id", "class", "title", "lang", "dir", "align", "valign",
         "href", "src", "alt", "width", "height", "cite", "datetime",
         "colspan", "rowspan", "scope", "headers", "span", "start", "reversed", "value", "open",
         "type", "checked", "disabled",
-    ];
+    ]);
 
-    private readonly HtmlSanitizer sanitizer;
+    /// <summary>The allowed attributes that hold a URL; each must be relative or use an allowed scheme.</summary>
+    private static readonly FrozenSet<string> UrlAttributes = FrozenSet.Create(StringComparer.OrdinalIgnoreCase, ["href", "src", "cite"]);
 
-    public PreviewSanitizer()
-    {
-        sanitizer = new HtmlSanitizer(new HtmlSanitizerOptions
-        {
-            AllowedTags = new HashSet<string>(Tags, StringComparer.OrdinalIgnoreCase),
-            AllowedAttributes = new HashSet<string>(Attributes, StringComparer.OrdinalIgnoreCase),
-            AllowedCssProperties = new HashSet<string>(StringComparer.OrdinalIgnoreCase),
-            AllowedSchemes = new HashSet<string>(["http", "https", "mailto"], StringComparer.OrdinalIgnoreCase),
-            UriAttributes = new HashSet<string>(["href", "src", "cite", "action", "formaction", "background", "poster", "longdesc", "usemap", "xlink:href"], StringComparer.OrdinalIgnoreCase),
-            AllowedAtRules = new HashSet<CssRuleType>(),
-        })
-        {
-            AllowDataAttributes = false,
-            KeepChildNodes = false,
-        };
-        sanitizer.PostProcessNode += (_, e) =>
-        {
-            if (e.Node is IElement { LocalName: "input" } input)
-            {
-                if (!string.Equals(input.GetAttribute("type"), "checkbox", StringComparison.OrdinalIgnoreCase))
-                {
-                    input.Remove();
-                }
-                else if (!input.HasAttribute("disabled"))
-                {
-                    input.SetAttribute("disabled", "disabled");
-                }
-            }
-        };
-    }
+    private static readonly FrozenSet<string> Schemes = FrozenSet.Create(StringComparer.OrdinalIgnoreCase, ["http", "https", "mailto"]);
+
+    private const string HtmlNamespace = "http://www.w3.org/1999/xhtml";
+
+    /// <summary>
+    /// Safe to share between threads: every parse builds a document of its own. No source positions
+    /// (nothing here reports them) and no comment nodes (they never reach the output).
+    /// </summary>
+    private readonly HtmlParser parser = new(
+        new HtmlParserOptions { IsScripting = true, DisableElementPositionTracking = true, SkipComments = true },
+        BrowsingContext.New(Configuration.Default));
 
     public string Sanitize(string html)
     {
@@ -72,30 +63,146 @@ internal sealed partial class PreviewSanitizer
             return "";
         }
 
-        var document = sanitizer.HtmlParserFactory().ParseDocument("<!doctype html><html><body>" + html);
+        using var document = parser.ParseDocument("<!doctype html><html><body>" + html);
         var body = document.Body!;
-        // "style" is not on the allow-list: one exact form is kept as written, a single text-align (Markdig's
-        // table column alignment). Matched whole instead of parsed as CSS: nothing can ride along, and no CSS
-        // parser runs per table cell (that cost more than all the rest of sanitising a long table).
-        var aligned = new List<(IElement Element, string Style)>();
-        foreach (var element in body.QuerySelectorAll("[style]"))
+        Clean(body);
+        return body.ChildNodes.ToHtml(HtmlFormatter.Instance);
+    }
+
+    /// <summary>
+    /// Walks everything below <paramref name="root"/> in document order along the tree's own links: no
+    /// recursion (hostile input may nest without limit) and no collection of nodes up front. A node that
+    /// is not allowed goes with everything inside it, unvisited.
+    /// </summary>
+    private static void Clean(IElement root)
+    {
+        var node = root.FirstChild;
+        while (node is not null)
         {
-            var style = element.GetAttribute("style")!;
-            if (TextAlignOnly().IsMatch(style))
+            var keep = node switch
             {
-                aligned.Add((element, style));
+                IElement element => CleanElement(element),
+                IText => true,
+                // Comments (and what HTML turns into comments: processing instructions, CDATA) never reach the output.
+                _ => false,
+            };
+
+            var next = keep ? node.FirstChild : null;
+            if (next is null)
+            {
+                // Nothing to visit below: the next sibling, else the next sibling of the nearest ancestor that has one.
+                var from = node;
+                while (from != root && from.NextSibling is null)
+                {
+                    from = from.Parent!;
+                }
+
+                next = from == root ? null : from.NextSibling;
             }
 
-            element.RemoveAttribute("style");
-        }
+            if (!keep)
+            {
+                ((IChildNode)node).Remove();
+            }
 
-        sanitizer.SanitizeDom(document, body);
-        foreach (var (element, style) in aligned)
+            node = next;
+        }
+    }
+
+    /// <summary>Cleans the element's attributes; false when the element must go (with its content).</summary>
+    private static bool CleanElement(IElement element)
+    {
+        // HTML elements only: an allowed name inside SVG or MathML is another element with other rules.
+        if (element.NamespaceUri != HtmlNamespace || !Tags.Contains(element.LocalName))
         {
-            element.SetAttribute("style", style);
+            return false;
         }
 
-        return body.ChildNodes.ToHtml(sanitizer.OutputFormatter);
+        for (var i = element.Attributes.Length - 1; i >= 0; i--)
+        {
+            var attribute = element.Attributes[i]!;
+            if (!IsAllowed(attribute.Name, attribute.Value))
+            {
+                element.RemoveAttribute(attribute.NamespaceUri, attribute.LocalName);
+            }
+        }
+
+        if (element.LocalName == "input")
+        {
+            if (!string.Equals(element.GetAttribute("type"), "checkbox", StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+
+            if (!element.HasAttribute("disabled"))
+            {
+                element.SetAttribute("disabled", "disabled");
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsAllowed(string name, string value)
+    {
+        // "&{" was a script include in old browsers; no document needs it in an attribute.
+        if (value.Contains("&{", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if (name.Equals("style", StringComparison.OrdinalIgnoreCase))
+        {
+            // One exact form is kept as written, a single text-align (Markdig's table column alignment).
+            // Matched whole instead of parsed as CSS: nothing can ride along.
+            return TextAlignOnly().IsMatch(value);
+        }
+
+        return Attributes.Contains(name) && (!UrlAttributes.Contains(name) || IsSafeUrl(value));
+    }
+
+    /// <summary>
+    /// A URL is kept when it is relative or its scheme is allowed. The scheme is whatever comes before
+    /// the first colon (also an encoded one, <c>&amp;#58</c> or <c>&amp;#x3a</c>) that no slash or
+    /// fragment mark precedes, after leading white space; any other scheme, and anything odd in one
+    /// (a control character, a tab), removes the attribute.
+    /// </summary>
+    internal static bool IsSafeUrl(string url)
+    {
+        var text = url.AsSpan().TrimStart();
+        for (var i = 0; i < text.Length; i++)
+        {
+            switch (text[i])
+            {
+                case '/' or '#':
+                    return true;
+                case ':':
+                    return Schemes.Contains(text[..i].ToString());
+                case '&' when IsEncodedColon(text[i..]):
+                    return Schemes.Contains(text[..i].ToString());
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="text"/> starts with a numeric character reference to ':' (58, 0x3a; leading zeros allowed).</summary>
+    private static bool IsEncodedColon(ReadOnlySpan<char> text)
+    {
+        if (!text.StartsWith("&#"))
+        {
+            return false;
+        }
+
+        var rest = text[2..];
+        var hex = rest.Length > 0 && rest[0] is 'x' or 'X';
+        if (hex)
+        {
+            rest = rest[1..];
+        }
+
+        rest = rest.TrimStart('0');
+        return hex ? rest.StartsWith("3a", StringComparison.OrdinalIgnoreCase) : rest.StartsWith("58");
     }
 
     [GeneratedRegex(@"^\s*text-align\s*:\s*(left|right|center|justify)\s*;?\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

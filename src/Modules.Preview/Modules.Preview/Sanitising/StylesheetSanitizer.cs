@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using AngleSharp.Css.Dom;
 using AngleSharp.Css.Parser;
@@ -19,6 +20,15 @@ internal static class StylesheetSanitizer
 
     private static readonly string[] ForbiddenProperties = ["behavior", "-moz-binding", "-ms-behavior"];
 
+    /// <summary>
+    /// Results by stylesheet text: a plugin sends the same stylesheet with every preview, and parsing it
+    /// cost more than a millisecond each time. The same text always sanitises the same way. The keys are
+    /// copies, so no string of a plugin's stays referenced here.
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, string?> Known = new(StringComparer.Ordinal);
+
+    private const int MaxKnown = 64;
+
     public static string? Sanitize(string? stylesheet)
     {
         if (string.IsNullOrWhiteSpace(stylesheet) || stylesheet.Length > MaxLength)
@@ -26,6 +36,23 @@ internal static class StylesheetSanitizer
             return null;
         }
 
+        if (Known.TryGetValue(stylesheet, out var known))
+        {
+            return known;
+        }
+
+        var sanitised = SanitizeNew(stylesheet);
+        if (Known.Count >= MaxKnown)
+        {
+            Known.Clear();
+        }
+
+        Known[new string(stylesheet.AsSpan())] = sanitised;
+        return sanitised;
+    }
+
+    private static string? SanitizeNew(string stylesheet)
+    {
         var sheet = new CssParser().ParseStyleSheet(stylesheet);
         var output = new StringBuilder();
         foreach (var rule in sheet.Rules)

@@ -26,7 +26,8 @@ internal abstract record PreviewOutcome
 
 /// <summary>
 /// The request side: access check, provider choice, cache look-up; on a miss one request (cluster-wide)
-/// publishes <see cref="PreviewRequested"/> and every request waits for the result within its budget.
+/// gets the generation going — rendered on this instance when a render slot is free, else published as
+/// <see cref="PreviewRequested"/> for any instance — and every request waits for the result within its budget.
 /// </summary>
 internal sealed class PreviewRequests(
     IStoredFiles files,
@@ -35,6 +36,7 @@ internal sealed class PreviewRequests(
     PreviewStore store,
     ReadyNotifications notifications,
     AccessCache access,
+    LocalRenders local,
     PreviewOptions options,
     IBus bus,
     ILogger<PreviewRequests> logger)
@@ -60,6 +62,7 @@ internal sealed class PreviewRequests(
         ReadyNotifications.Subscription? subscription = null;
         var first = true;
         var request = true;
+        var lookAgain = false;
         try
         {
             while (true)
@@ -83,9 +86,23 @@ internal sealed class PreviewRequests(
 
                 // After a wake-up without a result (the plugin was replaced, a claim expired) this asks again;
                 // while someone holds the claim it is one cheap statement that changes nothing.
-                if (request && !await RequestAsync(file, key, ct))
+                if (request)
                 {
-                    return new PreviewOutcome.Unavailable("Previews cannot be generated right now: the message broker does not answer.");
+                    // Subscribed first: the result of a render started below cannot be missed.
+                    if (subscription is null)
+                    {
+                        subscription = notifications.Subscribe(file.Sha256);
+                        lookAgain = true;
+                    }
+
+                    switch (await RequestAsync(file, key, ct))
+                    {
+                        case Requested.Unavailable:
+                            return new PreviewOutcome.Unavailable("Previews cannot be generated right now: the message broker does not answer.");
+                        case Requested.RenderingHere:
+                            lookAgain = false;
+                            break;
+                    }
                 }
 
                 first = false;
@@ -96,14 +113,15 @@ internal sealed class PreviewRequests(
                     return new PreviewOutcome.Pending();
                 }
 
-                if (subscription is null)
+                if (lookAgain)
                 {
-                    // Look once more after subscribing, so a result committed in between is not missed.
-                    subscription = notifications.Subscribe(file.Sha256);
+                    // Someone else generates it: look once more now that this request listens, so a result
+                    // committed between the first look and the subscription is not missed.
+                    lookAgain = false;
                     continue;
                 }
 
-                await subscription.WaitAsync(remaining < options.WaitPollInterval ? remaining : options.WaitPollInterval, ct);
+                await subscription!.WaitAsync(remaining < options.WaitPollInterval ? remaining : options.WaitPollInterval, ct);
                 request = true;
             }
         }
@@ -113,12 +131,25 @@ internal sealed class PreviewRequests(
         }
     }
 
-    /// <summary>Publishes the request unless someone (any instance) already has; false when it cannot be published.</summary>
-    private async Task<bool> RequestAsync(StoredFile file, PreviewKey key, CancellationToken ct)
+    private enum Requested { Elsewhere, RenderingHere, Unavailable }
+
+    /// <summary>
+    /// Renders here when a slot is free and nobody holds the claim; with every slot busy, publishes the
+    /// request unless someone (any instance) already has. Unavailable when it cannot be published.
+    /// </summary>
+    private async Task<Requested> RequestAsync(StoredFile file, PreviewKey key, CancellationToken ct)
     {
+        switch (await local.TryStartAsync(file, key, ct))
+        {
+            case LocalStart.Started:
+                return Requested.RenderingHere;
+            case LocalStart.ClaimedElsewhere:
+                return Requested.Elsewhere;
+        }
+
         if (!await store.TryQueueAsync(key, options.QueuedClaimLease, ct))
         {
-            return true;
+            return Requested.Elsewhere;
         }
 
         try
@@ -126,13 +157,13 @@ internal sealed class PreviewRequests(
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(PublishTimeout);
             await bus.Publish(new PreviewRequested(file.Id, key.Sha256, key.Provider, Priority: 0), timeout.Token);
-            return true;
+            return Requested.Elsewhere;
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             logger.LogWarning(e, "Publishing the request for preview {Sha256} with {Provider} failed", key.Sha256, key.Provider);
             await store.ReleaseAsync(key, owner: null, CancellationToken.None);
-            return false;
+            return Requested.Unavailable;
         }
     }
 }
