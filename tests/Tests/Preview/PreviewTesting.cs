@@ -29,6 +29,7 @@ public sealed class PreviewAppFixture : IAsyncLifetime
 /// <summary>Drives the preview API as a script would, and looks into the shared cache the way an operator would.</summary>
 internal static class PreviewTesting
 {
+    public const string RequestedExchange = "CloudService.Modules.Preview.Contracts:PreviewRequested";
     public const string GeneratedExchange = "CloudService.Modules.Preview.Contracts:PreviewGenerated";
     public const string FailedExchange = "CloudService.Modules.Preview.Contracts:PreviewFailed";
 

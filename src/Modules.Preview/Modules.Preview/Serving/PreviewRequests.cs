@@ -142,6 +142,10 @@ internal sealed class PreviewRequests(
         switch (await local.TryStartAsync(file, key, ct))
         {
             case LocalStart.Started:
+                // Every miss is on the bus, as the module's contract says; a consumer that gets this one
+                // finds the claim held (or the preview stored) and leaves it. Not awaited: the render
+                // here must not wait for the broker, nor fail when it is down.
+                _ = AnnounceAsync(file, key);
                 return Requested.RenderingHere;
             case LocalStart.ClaimedElsewhere:
                 return Requested.Elsewhere;
@@ -164,6 +168,19 @@ internal sealed class PreviewRequests(
             logger.LogWarning(e, "Publishing the request for preview {Sha256} with {Provider} failed", key.Sha256, key.Provider);
             await store.ReleaseAsync(key, owner: null, CancellationToken.None);
             return Requested.Unavailable;
+        }
+    }
+
+    private async Task AnnounceAsync(StoredFile file, PreviewKey key)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(PublishTimeout);
+            await bus.Publish(new PreviewRequested(file.Id, key.Sha256, key.Provider, Priority: 0), timeout.Token);
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug(e, "Announcing the preview {Sha256} with {Provider}, rendered here, failed", key.Sha256, key.Provider);
         }
     }
 }

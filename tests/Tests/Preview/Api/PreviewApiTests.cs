@@ -180,9 +180,9 @@ public sealed class PreviewApiTests(PreviewAppFixture fixture) : IClassFixture<P
     }
 
     [Fact]
-    public async Task A_hundred_concurrent_requests_for_a_missing_preview_cause_one_generation()
+    public async Task A_hundred_concurrent_requests_for_a_missing_preview_cause_one_request_on_the_bus_and_one_generation()
     {
-        await using var generated = await AmqpSubscriber.StartAsync(fixture.Environment, PreviewTesting.GeneratedExchange);
+        await using var generated = await AmqpSubscriber.StartAsync(fixture.Environment, PreviewTesting.GeneratedExchange, PreviewTesting.RequestedExchange);
         using var user = await fixture.App.NewUserClientAsync();
         var bytes = FilesApi.Utf8(UniqueText("crowd "));
         var file = await FilesApi.UploadOkAsync(user, bytes, "crowd.txt");
@@ -195,6 +195,7 @@ public sealed class PreviewApiTests(PreviewAppFixture fixture) : IClassFixture<P
         await generated.WaitForAsync(r => generated.CountFor(PreviewTesting.GeneratedExchange, sha) >= 1, TimeSpan.FromSeconds(10));
         await Task.Delay(500); // a second generation, if there were one, would have been published by now
         Assert.Equal(1, generated.CountFor(PreviewTesting.GeneratedExchange, sha));
+        Assert.Equal(1, generated.CountFor(PreviewTesting.RequestedExchange, sha));
         Assert.Equal(1, await PreviewTesting.GenerationsAsync(fixture.Environment, sha, "builtin-text"));
     }
 
