@@ -34,7 +34,7 @@ app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
-app.UseApiCsrfProtection();
+app.UseCsrfProtection();
 
 app.MapHealth();
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();

@@ -99,15 +99,15 @@ internal static class Auth
     }
 
     /// <summary>
-    /// Cookie-authenticated API calls that change something must carry the page's CSRF token;
-    /// bearer-token calls cannot be forged by another site and need none.
+    /// Cookie-authenticated requests that change something (API calls, page forms such as sign-out)
+    /// must carry the page's CSRF token; bearer-token calls cannot be forged by another site and need none.
     /// </summary>
-    public static void UseApiCsrfProtection(this WebApplication app) =>
+    public static void UseCsrfProtection(this WebApplication app) =>
         app.Use(async (http, next) =>
         {
             var unsafeMethod = !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method));
             var bearer = http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
-            if (unsafeMethod && !bearer && http.Request.Path.StartsWithSegments("/api") && http.User.Identity?.IsAuthenticated == true)
+            if (unsafeMethod && !bearer && http.User.Identity?.IsAuthenticated == true)
             {
                 var antiforgery = http.RequestServices.GetRequiredService<IAntiforgery>();
                 if (!await antiforgery.IsRequestValidAsync(http))
@@ -115,7 +115,7 @@ internal static class Auth
                     await Results.Problem(
                         statusCode: StatusCodes.Status400BadRequest,
                         title: "Missing or invalid CSRF token",
-                        detail: $"Requests signed in with a cookie must send the page's CSRF token in the {CsrfHeader} header.").ExecuteAsync(http);
+                        detail: $"Requests signed in with a cookie must send the page's CSRF token in the {CsrfHeader} header (or a form's token field).").ExecuteAsync(http);
                     return;
                 }
             }

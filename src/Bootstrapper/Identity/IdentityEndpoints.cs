@@ -57,9 +57,7 @@ internal static class IdentityEndpoints
             }
 
             await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Auth.PrincipalFor(user));
-            // Only local paths: an open redirect would let a link send users elsewhere after sign-in.
-            var target = returnUrl is { Length: > 1 } && returnUrl[0] == '/' && returnUrl[1] != '/' && returnUrl[1] != '\\' ? returnUrl : "/files";
-            return Results.Redirect(target);
+            return Results.Redirect(IsLocalPath(returnUrl) ? returnUrl! : "/files");
         }).AllowAnonymous().ExcludeFromDescription();
         app.MapPost("/logout", async (HttpContext http) =>
         {
@@ -72,6 +70,14 @@ internal static class IdentityEndpoints
         app.MapGet("/admin/users", (HttpContext http) => Page.Render(http, "Users", UsersPageBody, UsersPageScript))
             .RequireAuthorization(Roles.AdminPolicy).ExcludeFromDescription();
     }
+
+    /// <summary>
+    /// Only local paths: an open redirect would let a link send users elsewhere after sign-in. Browsers
+    /// drop tabs and line breaks inside URLs ("/\t/evil.example" is "//evil.example" to them), so no
+    /// control characters either.
+    /// </summary>
+    private static bool IsLocalPath(string? url) =>
+        url is { Length: > 1 } && url[0] == '/' && url[1] != '/' && url[1] != '\\' && !url.Any(char.IsControl);
 
     private static UserResponse ToResponse(AppUser u) => new(u.Id, u.UserName, u.Role, u.CreatedAt);
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using CloudService.BuildingBlocks.Security;
+using JasperFx;
 using Marten;
 using Microsoft.AspNetCore.Identity;
 
@@ -60,7 +61,7 @@ internal sealed partial class Users(IDocumentSession session, IPasswordHasher<Ap
 
         if (await FindAsync(userName!, ct) is not null)
         {
-            errors["userName"] = [$"A user named '{userName}' exists already."];
+            errors["userName"] = [Exists(userName!)];
             return (null, errors);
         }
 
@@ -74,9 +75,22 @@ internal sealed partial class Users(IDocumentSession session, IPasswordHasher<Ap
         };
         user.PasswordHash = hasher.HashPassword(user, password!);
         session.Insert(user);
-        await session.SaveChangesAsync(ct);
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (DocumentAlreadyExistsException)
+        {
+            // A concurrent request (or another instance seeding its admin) took the name since the check above;
+            // the unique index on the normalised name decided.
+            errors["userName"] = [Exists(userName)];
+            return (null, errors);
+        }
+
         return (user, errors);
     }
+
+    private static string Exists(string userName) => $"A user named '{userName}' exists already.";
 
     public async Task<IReadOnlyList<AppUser>> ListAsync(CancellationToken ct) =>
         await session.Query<AppUser>().OrderBy(u => u.UserName).ToListAsync(ct);
