@@ -156,7 +156,11 @@ internal static class AssemblyInspector
         return false;
     }
 
-    /// <summary>Whether the type implements the SDK's IPlugin, through its own interfaces or a base class.</summary>
+    /// <summary>
+    /// Whether the type implements the SDK's IPlugin, through its own interfaces or a base class. Each
+    /// type's answer is kept in its module's set: interfaces form a graph in which one type is reached by
+    /// many paths, and a crafted assembly can make walking every path take for ever.
+    /// </summary>
     private static bool Implements(Module module, TypeDefinitionHandle handle, int depth)
     {
         if (depth > MaxTypeDepth)
@@ -164,16 +168,19 @@ internal static class AssemblyInspector
             return false;
         }
 
-        var type = module.Reader.GetTypeDefinition(handle);
-        foreach (var implementation in type.GetInterfaceImplementations())
+        var answers = module.Set.Answers;
+        if (answers.TryGetValue((module.Reader, handle), out var known))
         {
-            if (IsOrExtendsPlugin(module, module.Reader.GetInterfaceImplementation(implementation).Interface, depth + 1))
-            {
-                return true;
-            }
+            return known;
         }
 
-        return !type.BaseType.IsNil && Resolve(module, type.BaseType) is { } baseType && Implements(baseType.Module, baseType.Handle, depth + 1);
+        answers[(module.Reader, handle)] = false; // a cycle (only crafted metadata has one) leads nowhere
+        var type = module.Reader.GetTypeDefinition(handle);
+        var implements = type.GetInterfaceImplementations()
+                .Any(i => IsOrExtendsPlugin(module, module.Reader.GetInterfaceImplementation(i).Interface, depth + 1))
+            || (!type.BaseType.IsNil && Resolve(module, type.BaseType) is { } baseType && Implements(baseType.Module, baseType.Handle, depth + 1));
+        answers[(module.Reader, handle)] = implements;
+        return implements;
     }
 
     private static bool IsOrExtendsPlugin(Module module, EntityHandle interfaceHandle, int depth)
@@ -265,6 +272,9 @@ internal static class AssemblyInspector
     {
         private readonly List<PEReader> readers = [];
         private readonly Dictionary<string, Module?> byName = new(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>Whether a type (by its module's reader and handle) implements IPlugin, once worked out.</summary>
+        public Dictionary<(MetadataReader Reader, TypeDefinitionHandle Handle), bool> Answers { get; } = [];
 
         public Module? Open(string path)
         {

@@ -32,12 +32,18 @@ internal sealed class PackageStore(NpgsqlDataSource dataSource)
         }
     }
 
-    /// <summary>Stores a package. Callers only store a version no committed upload knows, so replacing a leftover row (from a crash between this write and the upload event) is right.</summary>
-    public async Task SaveAsync(string pluginId, string version, string sha256, string path, CancellationToken ct)
+    /// <summary>
+    /// Stores a package on <paramref name="connection"/>, inside the transaction that appends its upload
+    /// event: of two uploads of one version, the one whose event loses the race rolls its package back
+    /// with it, so the stored package is always the one the stream names. A row no event names (the
+    /// plugin was deleted and its packages not yet removed) is replaced.
+    /// </summary>
+    public static async Task SaveAsync(NpgsqlConnection connection, string pluginId, string version, string sha256, string path, CancellationToken ct)
     {
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        await using var command = dataSource.CreateCommand(
-            "INSERT INTO plugins.packages (plugin_id, version, sha256, size, content) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (plugin_id, version) DO UPDATE SET sha256 = EXCLUDED.sha256, size = EXCLUDED.size, content = EXCLUDED.content, stored_at = now()");
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO plugins.packages (plugin_id, version, sha256, size, content) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (plugin_id, version) DO UPDATE SET sha256 = EXCLUDED.sha256, size = EXCLUDED.size, content = EXCLUDED.content, stored_at = now()",
+            connection);
         command.Parameters.Add(new NpgsqlParameter { Value = pluginId });
         command.Parameters.Add(new NpgsqlParameter { Value = version });
         command.Parameters.Add(new NpgsqlParameter { Value = sha256 });

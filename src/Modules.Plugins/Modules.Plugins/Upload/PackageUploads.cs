@@ -16,7 +16,7 @@ internal sealed record UploadAccepted(string PluginId, string Version, string St
 /// can be told without unpacking — not a ZIP, no readable manifest — is refused here (400), and
 /// such refusals are kept on record too.
 /// </summary>
-internal sealed class PackageUploads(IDocumentStore store, PackageStore packages, IBackgroundJobClient jobs, PluginsOptions options)
+internal sealed class PackageUploads(IDocumentStore store, IBackgroundJobClient jobs, PluginsOptions options)
 {
     public async Task<IResult> UploadAsync(HttpContext http, CancellationToken ct)
     {
@@ -54,7 +54,9 @@ internal sealed class PackageUploads(IDocumentStore store, PackageStore packages
                         detail: $"{manifest.Id} {manifest.Version} was uploaded before with different content. Give the new package a higher version.");
             }
 
-            await packages.SaveAsync(manifest.Id, manifest.Version, file.Sha256, file.TempPath, ct);
+            // One transaction for the package and its event: a loser of a concurrent upload stores nothing.
+            await session.BeginTransactionAsync(ct);
+            await PackageStore.SaveAsync(session.Connection!, manifest.Id, manifest.Version, file.Sha256, file.TempPath, ct);
             stream.AppendOne(new PackageUploaded(manifest.Version, by, DateTimeOffset.UtcNow, file.Sha256, file.Size,
                 Path.GetFileName(file.FileName), string.IsNullOrWhiteSpace(manifest.Name) ? manifest.Id : manifest.Name));
             session.Store(new PluginProgress { Id = PluginProgress.IdFor(manifest.Id, manifest.Version), Stage = "received", UpdatedAt = DateTimeOffset.UtcNow });

@@ -120,6 +120,30 @@ public sealed class AssemblyValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_wide_web_of_interfaces_is_inspected_in_bounded_time()
+    {
+        // Sixteen levels of four interfaces, each extending all four of the next level: walked path by
+        // path that is 4^16 (four billion) visits; each interface must be looked at once.
+        var source = new System.Text.StringBuilder("namespace TestPlugin;\n");
+        const int Levels = 16, Width = 4;
+        for (var level = 0; level < Levels; level++)
+        {
+            for (var i = 0; i < Width; i++)
+            {
+                var bases = level + 1 < Levels ? " : " + string.Join(", ", Enumerable.Range(0, Width).Select(j => $"I{level + 1}_{j}")) : "";
+                source.Append($"public interface I{level}_{i}{bases} {{ }}\n");
+            }
+        }
+
+        source.Append($"public sealed class Plugin : {string.Join(", ", Enumerable.Range(0, Width).Select(j => $"I0_{j}"))} {{ }}\n");
+        var items = PackageWithEntryAssembly(TestPlugins.Compile("TestPlugin", source.ToString()));
+
+        var result = await sandbox.ValidateAsync(Zip(items)).WaitAsync(TimeSpan.FromSeconds(60));
+
+        FailsNaming(result, "test-plugin/TestPlugin.dll", "no public, non-abstract class implementing");
+    }
+
+    [Fact]
     public async Task Shipping_the_sdk_assembly_fails_naming_the_entry()
     {
         var items = ValidPackage();

@@ -168,6 +168,31 @@ public sealed class PackageHttpTests(AppFixture fixture) : IClassFixture<AppFixt
         Assert.Single(await PluginApi.LogAsync(admin, id), e => e.GetProperty("type").GetString() == "validated");
     }
 
+    [Fact]
+    public async Task Concurrent_uploads_of_one_version_with_different_content_keep_the_winners_package()
+    {
+        using var admin = await fixture.App.AdminClientAsync();
+        var id = NewId("race");
+        var packages = Enumerable.Range(0, 8)
+            .Select(i => Zip(ValidPackage(id).Append(File($"{id}/variant-{i}.txt", $"variant {i}"))))
+            .ToArray();
+
+        var responses = await Task.WhenAll(packages.Select(p => PluginApi.UploadAsync(admin, p)));
+
+        var winners = Enumerable.Range(0, packages.Length).Where(i => responses[i].StatusCode == HttpStatusCode.Accepted).ToList();
+        Assert.Single(winners);
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.Accepted), r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));
+        var winner = packages[winners[0]];
+        var detail = await PluginApi.WaitForFinalAsync(admin, id);
+        Assert.Equal("ready", detail.GetProperty("status").GetString());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(winner)), detail.GetProperty("versions")[0].GetProperty("sha256").GetString());
+        var store = fixture.App.Services.GetRequiredService<PackageStore>();
+        var stored = Path.Combine(fixture.Environment.DataRoot, $"stored-{Guid.NewGuid():N}.zip");
+        Assert.True(await store.CopyToFileAsync(id, "1.0.0", stored, CancellationToken.None));
+        Assert.Equal(winner, await System.IO.File.ReadAllBytesAsync(stored));
+        Assert.True(System.IO.File.Exists(Path.Combine(PluginsRoot, id, "1.0.0", $"variant-{winners[0]}.txt")), "The extracted package is not the one accepted.");
+    }
+
     [Theory]
     [InlineData("Not_A_Slug", "1.0.0", "is not a lower-case slug")]
     [InlineData("fine-id", "one", "is not a SemVer version")]
