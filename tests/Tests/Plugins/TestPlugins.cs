@@ -13,32 +13,12 @@ namespace CloudService.Tests.Plugins;
 /// </summary>
 internal static class TestPlugins
 {
-    /// <summary>A preview provider for <c>text/x-test</c> that wraps the content in a paragraph.</summary>
-    public const string PreviewPluginSource = """
-        using System.IO;
-        using System.Threading;
-        using System.Threading.Tasks;
-        using CloudService.Plugins.Sdk;
+    private const string EchoRender =
+        "return new PreviewResult($\"<p class=\\\"test-plugin\\\">v{version}: {System.Net.WebUtility.HtmlEncode(text)}</p>\");";
 
-        namespace TestPlugin;
-
-        public sealed class Plugin : IPlugin
-        {
-            public void Register(IPluginContext context) => context.Hooks.Register<IFilePreviewProvider>(new Provider(context.Version));
-        }
-
-        public sealed class Provider(string version) : IFilePreviewProvider
-        {
-            public System.Collections.Generic.IReadOnlyCollection<string> SupportedMimeTypes { get; } = new[] { "text/x-test" };
-            public bool CanPreview(PreviewFile file) => file.ContentType == "text/x-test" || file.Extension == ".test";
-            public async Task<PreviewResult> RenderAsync(PreviewFile file, Stream content, CancellationToken cancellationToken)
-            {
-                using var reader = new StreamReader(content);
-                var text = await reader.ReadToEndAsync(cancellationToken);
-                return new PreviewResult($"<p class=\"test-plugin\">v{version}: {System.Net.WebUtility.HtmlEncode(text)}</p>");
-            }
-        }
-        """;
+    /// <summary>A preview provider for <c>text/x-test</c> (or <c>*.test</c>) that wraps the content in a paragraph.</summary>
+    public static string PreviewPluginSource { get; } =
+        ProviderSource("file.ContentType == \"text/x-test\" || file.Extension == \".test\"", EchoRender);
 
     /// <summary><see cref="PreviewPluginSource"/> for a content type of its own (so tests sharing an app do not see each other's providers).</summary>
     public static string PreviewPluginSourceFor(string contentType) =>
@@ -324,7 +304,11 @@ internal static class TestPlugins
     /// <c>async Task&lt;PreviewResult&gt; RenderAsync(PreviewFile file, Stream content, CancellationToken cancellationToken)</c>,
     /// with <c>text</c> (the content) and <c>version</c> in scope. For previews that throw, hang, dawdle or attack.
     /// </summary>
-    public static string PreviewProviderSource(string extension, string render) => """
+    public static string PreviewProviderSource(string extension, string render) =>
+        ProviderSource($"file.Extension == \"{extension}\"", render);
+
+    /// <summary>The one provider template: <paramref name="canPreview"/> and <paramref name="render"/> are C# spliced into it.</summary>
+    private static string ProviderSource(string canPreview, string render) => """
         using System;
         using System.IO;
         using System.Threading;
@@ -341,7 +325,7 @@ internal static class TestPlugins
         public sealed class Provider(string version) : IFilePreviewProvider
         {
             public System.Collections.Generic.IReadOnlyCollection<string> SupportedMimeTypes { get; } = new[] { "text/x-test" };
-            public bool CanPreview(PreviewFile file) => file.Extension == "EXTENSION";
+            public bool CanPreview(PreviewFile file) => CAN_PREVIEW;
             public async Task<PreviewResult> RenderAsync(PreviewFile file, Stream content, CancellationToken cancellationToken)
             {
                 using var reader = new StreamReader(content);
@@ -349,11 +333,11 @@ internal static class TestPlugins
                 RENDER
             }
         }
-        """.Replace("EXTENSION", extension, StringComparison.Ordinal).Replace("RENDER", render, StringComparison.Ordinal);
+        """.Replace("CAN_PREVIEW", canPreview, StringComparison.Ordinal).Replace("RENDER", render, StringComparison.Ordinal);
 
     /// <summary>Renders like <see cref="PreviewPluginSource"/>, for <paramref name="extension"/>.</summary>
     public static string EchoPreviewSource(string extension) =>
-        PreviewProviderSource(extension, "return new PreviewResult($\"<p class=\\\"test-plugin\\\">v{version}: {System.Net.WebUtility.HtmlEncode(text)}</p>\");");
+        PreviewProviderSource(extension, EchoRender);
 
     /// <summary>A provider whose every render throws.</summary>
     public static string ThrowingPreviewSource(string extension) =>
