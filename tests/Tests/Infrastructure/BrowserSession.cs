@@ -154,7 +154,9 @@ public sealed class BrowserSession : IAsyncDisposable
             Assert.Fail($"Signing in as {userName} answered {response.Status}: {await Page.Locator("main").InnerTextAsync()}");
         }
 
-        await Page.WaitForURLAsync(url => !new Uri(url).AbsolutePath.StartsWith("/login", StringComparison.Ordinal));
+        // Polled in the page, not WaitForURLAsync: that one waits for the "load" event and, on a busy
+        // machine, can subscribe just after the event fired and then wait for ever (seen in CI).
+        await Page.WaitForFunctionAsync("() => !location.pathname.startsWith('/login') && document.readyState === 'complete'");
     }
 
     /// <summary>Fails on unexpected console errors, on script errors, on dialogs and on popups, naming them all.</summary>
