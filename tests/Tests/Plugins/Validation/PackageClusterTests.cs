@@ -30,12 +30,14 @@ public sealed class PackageClusterTests : IAsyncLifetime
     public async Task Restarting_the_app_mid_validation_still_ends_in_a_final_state()
     {
         var id = "restart-" + Guid.NewGuid().ToString("N")[..8];
-        var first = new AppInstance(environment, "first");
+        // Many small files make a slow extraction (file creation dominates): about 2 s here, a wide window
+        // to stop the job in even on a busy machine (1,900 files, ~0.4 s, once lost the race in CI).
+        var manyEntries = new Dictionary<string, string?> { ["CloudService:Plugins:Limits:MaxEntries"] = "10000" };
+        var first = new AppInstance(environment, "first", manyEntries);
         try
         {
             using var admin = await first.AdminClientAsync();
-            // Near the limits (45 MB, 1,900 files): writing that many files takes the job a good second.
-            Assert.Equal(HttpStatusCode.Accepted, (await PluginApi.UploadAsync(admin, LargePackage(id, 45, 1900))).StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await PluginApi.UploadAsync(admin, LargePackage(id, 45, 8000))).StatusCode);
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while ((await PluginApi.DetailAsync(admin, id)).GetProperty("status").GetString() != "validating")
             {
@@ -53,7 +55,7 @@ public sealed class PackageClusterTests : IAsyncLifetime
             await first.DisposeAsync();
         }
 
-        await using var second = new AppInstance(environment, "second");
+        await using var second = new AppInstance(environment, "second", manyEntries);
         using var admin2 = await second.AdminClientAsync();
         var detail = await PluginApi.WaitForFinalAsync(admin2, id, TimeSpan.FromSeconds(90));
 
