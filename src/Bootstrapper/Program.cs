@@ -20,7 +20,8 @@ builder.Services
     .AddOpenApi()
     .AddProblemDetails();
 
-// The modules, listed explicitly: no discovery by reflection.
+// The modules, listed explicitly: no discovery by reflection. After AddMessaging on purpose: hosted
+// services stop in reverse order, so the bus outlives the modules' background publishers.
 builder.Services
     .AddStorageModule(builder.Configuration)
     .AddPluginsModule(builder.Configuration)

@@ -2,6 +2,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CloudService.Tests.Infrastructure;
 
@@ -16,6 +18,9 @@ public sealed class AppInstance(TestEnvironment environment, string instanceName
     public const string AdminPassword = "admin-password-for-tests";
 
     public TestEnvironment Environment => environment;
+
+    /// <summary>Warnings and errors this instance logged, from start to stop.</summary>
+    public LogRecorder Logs { get; } = new();
     public string InstanceDataRoot => Path.Combine(environment.DataRoot, instanceName);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -47,6 +52,8 @@ public sealed class AppInstance(TestEnvironment environment, string instanceName
         {
             builder.UseSetting(key, value);
         }
+
+        builder.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(Logs));
     }
 
     /// <summary>An HTTP client that signs in with a bearer token.</summary>

@@ -4,8 +4,9 @@ using System.Net.Sockets;
 namespace CloudService.Tests.Infrastructure;
 
 /// <summary>
-/// A loopback TCP proxy between one app instance and RabbitMQ that a test can cut and restore:
-/// a broker outage for that instance alone, while other tests keep using the real broker.
+/// A loopback TCP proxy between one app instance and RabbitMQ that a test can cut and restore, or
+/// slow down: a broker outage (or a slow broker) for that instance alone, while other tests keep
+/// using the real broker.
 /// </summary>
 public sealed class CuttableTcpProxy : IAsyncDisposable
 {
@@ -42,6 +43,15 @@ public sealed class CuttableTcpProxy : IAsyncDisposable
     }
 
     public void Restore() => cut = false;
+
+    /// <summary>Holds back every chunk the broker sends (replies, publish confirms) this long.</summary>
+    public TimeSpan BrokerLatency
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref latencyTicks));
+        set => Interlocked.Exchange(ref latencyTicks, value.Ticks);
+    }
+
+    private long latencyTicks;
 
     private async Task AcceptLoopAsync()
     {
@@ -80,7 +90,7 @@ public sealed class CuttableTcpProxy : IAsyncDisposable
             }
 
             var a = inbound.GetStream().CopyToAsync(outbound.GetStream(), stopping.Token);
-            var b = outbound.GetStream().CopyToAsync(inbound.GetStream(), stopping.Token);
+            var b = CopyDelayedAsync(outbound.GetStream(), inbound.GetStream());
             await Task.WhenAny(a, b);
         }
         catch (Exception)
@@ -91,6 +101,21 @@ public sealed class CuttableTcpProxy : IAsyncDisposable
         {
             inbound.Dispose();
             outbound.Dispose();
+        }
+    }
+
+    private async Task CopyDelayedAsync(Stream from, Stream to)
+    {
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await from.ReadAsync(buffer, stopping.Token)) > 0)
+        {
+            if (BrokerLatency > TimeSpan.Zero)
+            {
+                await Task.Delay(BrokerLatency, stopping.Token);
+            }
+
+            await to.WriteAsync(buffer.AsMemory(0, read), stopping.Token);
         }
     }
 

@@ -74,4 +74,46 @@ public sealed class FileEventTests
             TimeSpan.FromSeconds(60));
         Assert.Single(received, r => r.Exchange == Uploaded && About(r.Message, during.Id()));
     }
+
+    [Fact]
+    public async Task Stopping_the_app_while_an_event_is_being_published_lets_that_publish_finish_and_logs_no_error()
+    {
+        await using var environment = await TestEnvironment.CreateAsync();
+        await using var proxy = new CuttableTcpProxy(environment.RabbitMq.Host, environment.RabbitMq.Port);
+        var app = new AppInstance(environment, settings: new Dictionary<string, string?>
+        {
+            ["RabbitMq:Host"] = "127.0.0.1",
+            ["RabbitMq:Port"] = proxy.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        await using var subscriber = await AmqpSubscriber.StartAsync(environment, Uploaded);
+        JsonElement file;
+        try
+        {
+            using var user = await app.NewUserClientAsync();
+            var warm = await FilesApi.UploadOkAsync(user, FilesApi.Utf8("warm"), "warm.txt");
+            await subscriber.WaitForAsync(r => r.Any(m => About(m.Message, warm.Id())), TimeSpan.FromSeconds(20));
+
+            // A slow broker: the publish confirm of the next event arrives a second late, so once
+            // the subscriber has the event, the app is told to stop while that publish is in flight.
+            var latency = TimeSpan.FromSeconds(1);
+            proxy.BrokerLatency = latency;
+            file = await FilesApi.UploadOkAsync(user, FilesApi.Utf8("last words"), "last.txt");
+            await subscriber.WaitForAsync(r => r.Any(m => About(m.Message, file.Id())), TimeSpan.FromSeconds(20));
+            var stopping = app.DisposeAsync().AsTask();
+            await Task.Delay(latency + TimeSpan.FromMilliseconds(500));
+            proxy.BrokerLatency = TimeSpan.Zero;
+            await stopping;
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+
+        Assert.Empty(app.Logs.Errors);
+        // Nothing left to send again at the next start.
+        await using var connection = new Npgsql.NpgsqlConnection(environment.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var pending = new Npgsql.NpgsqlCommand("SELECT count(*) FROM storage.mt_doc_pendingevent", connection);
+        Assert.Equal(0L, (long)(await pending.ExecuteScalarAsync())!);
+    }
 }

@@ -12,7 +12,9 @@ namespace CloudService.Modules.Storage.Events;
 /// broker is away every attempt is bounded by a timeout and retried with back-off; the events
 /// wait in PostgreSQL. One instance at a time publishes (an advisory lock), so instances do not
 /// send each other's events twice; a crash between publish and delete can still repeat one
-/// (at-least-once, the message id tells duplicates apart).
+/// (at-least-once, the message id tells duplicates apart). On shutdown the publish under way is
+/// finished (this service stops before the bus, which MassTransit registers earlier) and the rest
+/// waits for the next start.
 /// </summary>
 internal sealed class EventOutbox(IDocumentStore store, IBus bus, ILogger<EventOutbox> logger) : BackgroundService
 {
@@ -94,9 +96,11 @@ internal sealed class EventOutbox(IDocumentStore store, IBus bus, ILogger<EventO
 
                 foreach (var pending in batch)
                 {
-                    using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                    // Stop between events, never during one: a publish cancelled on shutdown may
+                    // already have reached the broker and would be sent again by the next start.
+                    ct.ThrowIfCancellationRequested();
+                    using (var timeout = new CancellationTokenSource(PublishTimeout))
                     {
-                        timeout.CancelAfter(PublishTimeout);
                         await bus.Publish(pending.Message, pending.Message.GetType(), context => context.MessageId = pending.Id, timeout.Token);
                     }
 

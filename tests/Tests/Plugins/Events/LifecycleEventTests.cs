@@ -177,6 +177,56 @@ public sealed partial class LifecycleEventTests
         Assert.Equal(expected.Select(e => e.Sequence), events.Select(e => e.Message.GetProperty("streamVersion").GetInt64()));
     }
 
+    [Fact]
+    public async Task Stopping_the_app_while_the_relay_is_publishing_lets_that_publish_finish_so_a_restart_sends_nothing_twice()
+    {
+        await using var environment = await TestEnvironment.CreateAsync();
+        await using var proxy = new CuttableTcpProxy(environment.RabbitMq.Host, environment.RabbitMq.Port);
+        var throughProxy = new Dictionary<string, string?> { ["RabbitMq:Host"] = "127.0.0.1", ["RabbitMq:Port"] = proxy.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        await using var subscriber = await AmqpSubscriber.StartAsync(environment, AllExchanges);
+        var id = "stop-" + Guid.NewGuid().ToString("N")[..8];
+        var deactivated = $"{Namespace}:PluginDeactivated";
+
+        var first = new AppInstance(environment, "first", throughProxy);
+        try
+        {
+            using var admin = await first.AdminClientAsync();
+            Assert.Equal(HttpStatusCode.Accepted, (await PluginApi.UploadAsync(admin, TestPlugins.Package(id, "1.0.0"))).StatusCode);
+            Assert.Equal("ready", (await PluginApi.WaitForFinalAsync(admin, id)).GetProperty("status").GetString());
+            Assert.Equal(HttpStatusCode.OK, (await PluginApi.ActivateAsync(admin, id)).StatusCode);
+            await subscriber.WaitForAsync(r => Deduplicated(r, id).Count == 3, TimeSpan.FromSeconds(20));
+
+            // A slow broker: the confirm of the next publish arrives a second late, so once the
+            // subscriber has the event, the app is told to stop while the relay's publish is in flight.
+            var latency = TimeSpan.FromSeconds(1);
+            proxy.BrokerLatency = latency;
+            Assert.Equal(HttpStatusCode.OK, (await PluginApi.DeactivateAsync(admin, id)).StatusCode);
+            await subscriber.WaitForAsync(r => Of(r, id).Any(m => m.Exchange == deactivated), TimeSpan.FromSeconds(20));
+            var stopping = first.DisposeAsync().AsTask();
+            await Task.Delay(latency + TimeSpan.FromMilliseconds(500));
+            proxy.BrokerLatency = TimeSpan.Zero;
+            await stopping;
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
+
+        Assert.Empty(first.Logs.Errors);
+        await using var second = new AppInstance(environment, "second", throughProxy);
+        using (var admin = await second.AdminClientAsync())
+        {
+            // The next event proves the relay on the new instance runs and has caught up.
+            Assert.Equal(HttpStatusCode.OK, (await PluginApi.ActivateAsync(admin, id)).StatusCode);
+        }
+
+        await subscriber.WaitForAsync(r => Deduplicated(r, id).Count == 5, TimeSpan.FromSeconds(20));
+        await Task.Delay(500);
+        Assert.Equal(
+            ["PluginUploaded", "PluginValidated", "PluginActivated", "PluginDeactivated", "PluginActivated"],
+            Of(subscriber.Received, id).Select(r => r.Exchange[(Namespace.Length + 1)..]));
+    }
+
     private static string[] Fields(Type type) =>
         [.. type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.Name != "EqualityContract").Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name))];
 
