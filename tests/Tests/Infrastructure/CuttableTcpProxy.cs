@@ -53,6 +53,22 @@ public sealed class CuttableTcpProxy : IAsyncDisposable
 
     private long latencyTicks;
 
+    /// <summary>
+    /// Slows the broker's replies by a second, runs <paramref name="publishAndSeeItArrive"/> (which
+    /// returns once a subscriber has the message) and stops <paramref name="app"/> while that
+    /// publish's confirm is still on its way back.
+    /// </summary>
+    public async Task StopWhilePublishConfirmIsDueAsync(AppInstance app, Func<Task> publishAndSeeItArrive)
+    {
+        var latency = TimeSpan.FromSeconds(1);
+        BrokerLatency = latency;
+        await publishAndSeeItArrive();
+        var stopping = app.DisposeAsync().AsTask();
+        await Task.Delay(latency + TimeSpan.FromMilliseconds(500));
+        BrokerLatency = TimeSpan.Zero;
+        await stopping;
+    }
+
     private async Task AcceptLoopAsync()
     {
         while (!stopping.IsCancellationRequested)

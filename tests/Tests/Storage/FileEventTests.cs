@@ -86,23 +86,18 @@ public sealed class FileEventTests
             ["RabbitMq:Port"] = proxy.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         await using var subscriber = await AmqpSubscriber.StartAsync(environment, Uploaded);
-        JsonElement file;
         try
         {
             using var user = await app.NewUserClientAsync();
             var warm = await FilesApi.UploadOkAsync(user, FilesApi.Utf8("warm"), "warm.txt");
             await subscriber.WaitForAsync(r => r.Any(m => About(m.Message, warm.Id())), TimeSpan.FromSeconds(20));
 
-            // A slow broker: the publish confirm of the next event arrives a second late, so once
-            // the subscriber has the event, the app is told to stop while that publish is in flight.
-            var latency = TimeSpan.FromSeconds(1);
-            proxy.BrokerLatency = latency;
-            file = await FilesApi.UploadOkAsync(user, FilesApi.Utf8("last words"), "last.txt");
-            await subscriber.WaitForAsync(r => r.Any(m => About(m.Message, file.Id())), TimeSpan.FromSeconds(20));
-            var stopping = app.DisposeAsync().AsTask();
-            await Task.Delay(latency + TimeSpan.FromMilliseconds(500));
-            proxy.BrokerLatency = TimeSpan.Zero;
-            await stopping;
+            // Stopped once the subscriber has the event, while its publish confirm is still due.
+            await proxy.StopWhilePublishConfirmIsDueAsync(app, async () =>
+            {
+                var file = await FilesApi.UploadOkAsync(user, FilesApi.Utf8("last words"), "last.txt");
+                await subscriber.WaitForAsync(r => r.Any(m => About(m.Message, file.Id())), TimeSpan.FromSeconds(20));
+            });
         }
         finally
         {

@@ -196,16 +196,12 @@ public sealed partial class LifecycleEventTests
             Assert.Equal(HttpStatusCode.OK, (await PluginApi.ActivateAsync(admin, id)).StatusCode);
             await subscriber.WaitForAsync(r => Deduplicated(r, id).Count == 3, TimeSpan.FromSeconds(20));
 
-            // A slow broker: the confirm of the next publish arrives a second late, so once the
-            // subscriber has the event, the app is told to stop while the relay's publish is in flight.
-            var latency = TimeSpan.FromSeconds(1);
-            proxy.BrokerLatency = latency;
-            Assert.Equal(HttpStatusCode.OK, (await PluginApi.DeactivateAsync(admin, id)).StatusCode);
-            await subscriber.WaitForAsync(r => Of(r, id).Any(m => m.Exchange == deactivated), TimeSpan.FromSeconds(20));
-            var stopping = first.DisposeAsync().AsTask();
-            await Task.Delay(latency + TimeSpan.FromMilliseconds(500));
-            proxy.BrokerLatency = TimeSpan.Zero;
-            await stopping;
+            // Stopped once the subscriber has the event, while the relay's publish confirm is still due.
+            await proxy.StopWhilePublishConfirmIsDueAsync(first, async () =>
+            {
+                Assert.Equal(HttpStatusCode.OK, (await PluginApi.DeactivateAsync(admin, id)).StatusCode);
+                await subscriber.WaitForAsync(r => Of(r, id).Any(m => m.Exchange == deactivated), TimeSpan.FromSeconds(20));
+            });
         }
         finally
         {
