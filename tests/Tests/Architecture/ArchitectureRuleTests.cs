@@ -76,7 +76,10 @@ public sealed class ArchitectureRuleTests
         var betaContracts = TestPlugins.CompileAgainst("CloudService.Modules.Beta.Contracts", """
             namespace CloudService.Modules.Beta.Contracts;
             [Fake.Messaging.Message]
-            public sealed record BetaHappened(System.Guid Id) { public object Alpha() => CloudService.Modules.Alpha.AlphaModule.Describe(new(Id)); }
+            public sealed record BetaHappened(System.Guid Id, CloudService.Modules.Alpha.Contracts.AlphaHappened Cause)
+            {
+                public object Alpha() => CloudService.Modules.Alpha.AlphaModule.Describe(Cause);
+            }
             """, package, Alpha.Value, AlphaContracts.Value);
 
         var modules = Modules(betaContracts: betaContracts);

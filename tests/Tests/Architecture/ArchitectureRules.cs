@@ -169,5 +169,5 @@ internal static partial class ArchitectureRules
 
     /// <summary>An attribute named on… inside a tag: <c>&lt;button onclick="…"&gt;</c>, <c>&lt;img src=x onerror=…&gt;</c>.</summary>
     [GeneratedRegex(@"<[a-z][^<>]*\son[a-z]+\s*=", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex InlineHandler();
+    internal static partial Regex InlineHandler();
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
+using CloudService.Tests.Architecture;
 using CloudService.Tests.Infrastructure;
 
 namespace CloudService.Tests.Web;
@@ -28,7 +29,7 @@ public sealed partial class StaticAssetTests(AppFixture fixture) : IClassFixture
         Assert.StartsWith("/_content/CloudService.BuildingBlocks/app.js?v=", sources[0], StringComparison.Ordinal);
         Assert.StartsWith(script + "?v=", sources[1], StringComparison.Ordinal);
         Assert.Equal(2, Regex.Count(html, "<script", RegexOptions.IgnoreCase));
-        Assert.DoesNotMatch(InlineHandler(), html);
+        Assert.DoesNotMatch(ArchitectureRules.InlineHandler(), html);
         Assert.Equal(
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'",
             response.Headers.GetValues("Content-Security-Policy").Single());
@@ -82,9 +83,6 @@ public sealed partial class StaticAssetTests(AppFixture fixture) : IClassFixture
 
     [GeneratedRegex("""<script src="(?<src>[^"]+)"></script>""")]
     private static partial Regex ScriptTag();
-
-    [GeneratedRegex("""<[a-z][^<>]*\son[a-z]+\s*=""", RegexOptions.IgnoreCase)]
-    private static partial Regex InlineHandler();
 
     [GeneratedRegex("""(?:href|src)="(?<url>/_content/[^"]+)""")]
     private static partial Regex AssetLink();

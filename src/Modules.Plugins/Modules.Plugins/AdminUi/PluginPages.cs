@@ -8,7 +8,8 @@ namespace CloudService.Modules.Plugins.AdminUi;
 
 /// <summary>
 /// The admin's plugin pages. They are thin shells: the data comes from the admin API, and live
-/// progress from its server-sent events, so the page never needs a reload.
+/// progress from its server-sent events, so the page never needs a reload. Their scripts are this
+/// module's static files (wwwroot/plugin-list.js, wwwroot/plugin-detail.js; ADR 8).
 /// </summary>
 internal static class PluginPages
 {

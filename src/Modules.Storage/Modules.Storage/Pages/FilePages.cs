@@ -11,7 +11,7 @@ namespace CloudService.Modules.Storage.Pages;
 /// <summary>
 /// The user's file pages. The list is a thin shell over the files API (so an upload shows up
 /// without a reload); the detail page is rendered on the server and frames the Preview module's
-/// page in a sandbox without scripts.
+/// page in a sandbox without scripts. Their scripts are this module's static files (wwwroot/; ADR 8).
 /// </summary>
 internal static class FilePages
 {
