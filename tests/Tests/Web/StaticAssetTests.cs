@@ -72,7 +72,8 @@ public sealed partial class StaticAssetTests(AppFixture fixture) : IClassFixture
 
     [Theory]
     [InlineData("/_content/CloudService.Modules.Plugins/missing.js")]
-    [InlineData("/_content/CloudService.Modules.Plugins/../CloudService.Bootstrapper/users.js")]
+    [InlineData("/_content/CloudService.Modules.Plugins/wwwroot/plugin-list.js")]
+    [InlineData("/_content/CloudService.BuildingBlocks/PageShell.html")]
     [InlineData("/_content/System.Private.CoreLib/anything.js")]
     [InlineData("/_content/CloudService.Modules.Preview/x.js")]
     public async Task Only_files_a_module_ships_in_its_wwwroot_are_served(string path)
