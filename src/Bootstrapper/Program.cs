@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Web;
 using CloudService.Bootstrapper.Identity;
 using CloudService.Bootstrapper.Infrastructure;
 using CloudService.Modules.Plugins;
@@ -31,13 +32,13 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
 app.UseCsrfProtection();
 
 app.MapHealth();
+app.MapStaticAssetsOfModules();
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapBackgroundJobsDashboard();
 app.MapDiagnostics();

@@ -1,88 +1,72 @@
-using System.Reflection;
+using System.Xml.Linq;
 using CloudService.Tests.Infrastructure;
-using NetArchTest.Rules;
 
 namespace CloudService.Tests.Architecture;
 
-/// <summary>Modules talk only through each other's Contracts; these rules keep it so.</summary>
+/// <summary>
+/// Modules talk only through each other's Contracts; these rules keep it so. The modules are found,
+/// not listed: every <c>src/Modules.*</c> folder is one, each project in it is its assembly
+/// <c>CloudService.&lt;project&gt;</c> (a new module is checked from its first commit). Each rule is a
+/// function in <see cref="ArchitectureRules"/>; ArchitectureRuleTests shows each one failing.
+/// </summary>
 [Trait("Category", "Unit")]
 public sealed class ModuleBoundaryTests
 {
-    private static readonly string[] Modules = ["Storage", "Plugins", "Preview"];
+    private static readonly Lazy<IReadOnlyList<ProjectFacts>> Projects = new(FindProjects);
+    private static readonly Lazy<IReadOnlyList<Module>> Modules = new(LoadModules);
 
-    public static TheoryData<string> ModuleNames() => [.. Modules];
+    public static TheoryData<string> ModuleNames() => [.. Projects.Value.Select(p => p.Module).Distinct()];
 
-    private static Assembly Implementation(string module) => Assembly.Load($"CloudService.Modules.{module}");
-
-    [Theory]
-    [MemberData(nameof(ModuleNames))]
-    public void A_module_references_no_other_modules_implementation(string module)
+    [Fact]
+    public void Every_module_folder_is_found_and_its_assemblies_are_checked()
     {
-        var others = Modules.Where(m => m != module).Select(m => $"CloudService.Modules.{m}").ToArray();
-        var referenced = Implementation(module).GetReferencedAssemblies().Select(a => a.Name!).ToList();
-        Assert.DoesNotContain(referenced, others.Contains);
-
-        // By type, not by namespace: "CloudService.Modules.Storage" would also match the Contracts a module may use.
-        var implementationTypes = others.Select(o => Assembly.Load(o)).SelectMany(a => a.GetTypes())
-            .Select(t => t.FullName!).Where(n => !n.Contains('<', StringComparison.Ordinal)).ToArray();
-        Assert.NotEmpty(implementationTypes);
-        var result = Types.InAssembly(Implementation(module)).ShouldNot().HaveDependencyOnAny(implementationTypes).GetResult();
-        Assert.True(result.IsSuccessful, $"{module} depends on another module's implementation: {string.Join(", ", result.FailingTypeNames ?? [])}");
-    }
-
-    [Theory]
-    [MemberData(nameof(ModuleNames))]
-    public void A_module_project_references_only_other_modules_contracts(string module)
-    {
-        var projects = Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "src", $"Modules.{module}"), "*.csproj", SearchOption.AllDirectories);
-        Assert.NotEmpty(projects);
-        foreach (var project in projects)
+        // Guards the discovery itself: a rule over no modules would pass for ever.
+        Assert.Superset(new HashSet<string> { "Storage", "Plugins", "Preview" }, Modules.Value.Select(m => m.Name).ToHashSet());
+        Assert.All(Modules.Value, m =>
         {
-            var references = System.Xml.Linq.XDocument.Load(project).Descendants("ProjectReference")
-                .Select(r => Path.GetFileNameWithoutExtension(r.Attribute("Include")!.Value.Replace('\\', '/')));
-            foreach (var reference in references.Where(r => r.StartsWith("Modules.", StringComparison.Ordinal)))
-            {
-                Assert.True(reference.StartsWith($"Modules.{module}", StringComparison.Ordinal) || reference.EndsWith(".Contracts", StringComparison.Ordinal),
-                    $"{Path.GetFileName(project)} references {reference}: modules may only reference other modules' Contracts.");
-            }
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(ModuleNames))]
-    public void A_contracts_project_references_no_implementation_and_no_package(string module)
-    {
-        var contracts = Assembly.Load($"CloudService.Modules.{module}.Contracts");
-        var allowed = new[] { "System.", "netstandard", "CloudService.Plugins.Sdk", "CloudService.Modules." };
-        var referenced = contracts.GetReferencedAssemblies().Select(a => a.Name!).ToList();
-        Assert.All(referenced, name =>
-        {
-            Assert.Contains(allowed, prefix => name.StartsWith(prefix, StringComparison.Ordinal) || name == "System");
-            Assert.False(name.StartsWith("CloudService.Modules.", StringComparison.Ordinal) && !name.EndsWith(".Contracts", StringComparison.Ordinal),
-                $"{contracts.GetName().Name} references the implementation {name}");
+            Assert.Contains(m.Implementations, a => a.Name == m.EntryAssembly);
+            Assert.NotEmpty(m.Contracts);
         });
     }
 
     [Theory]
     [MemberData(nameof(ModuleNames))]
-    public void A_modules_only_public_type_is_its_registration_entry(string module)
-    {
-        var publicTypes = Implementation(module).GetExportedTypes().Select(t => t.FullName).ToList();
-        Assert.Equal([$"CloudService.Modules.{module}.{module}Module"], publicTypes);
-    }
+    public void A_module_references_no_other_modules_implementation(string module) =>
+        AssertNone(ArchitectureRules.ModulesUseOnlyOtherModulesContracts(Modules.Value).Where(v => v.StartsWith($"CloudService.Modules.{module}", StringComparison.Ordinal)));
+
+    [Fact]
+    public void Module_projects_reference_only_other_modules_contracts_and_contracts_no_packages() =>
+        AssertNone(ArchitectureRules.ProjectsReferenceOnlyOtherModulesContracts(Projects.Value));
+
+    [Fact]
+    public void A_contracts_assembly_references_no_implementation_and_no_package() =>
+        AssertNone(ArchitectureRules.ContractsReferenceNoPackageAndNoImplementation(Modules.Value));
+
+    [Fact]
+    public void A_modules_only_public_type_is_its_registration_entry() =>
+        AssertNone(ArchitectureRules.OnlyPublicTypeIsTheRegistrationEntry(Modules.Value));
+
+    [Fact]
+    public void Module_classes_are_sealed_unless_they_are_base_classes() =>
+        AssertNone(ArchitectureRules.ClassesAreSealedUnlessDerivedFrom(Modules.Value.SelectMany(m => m.Assemblies)));
 
     [Fact]
     public void The_host_uses_modules_only_through_their_entries_and_contracts()
     {
-        var host = typeof(Program).Assembly;
-        foreach (var module in Modules)
-        {
-            var result = Types.InAssembly(host)
-                .ShouldNot().HaveDependencyOnAny(
-                    $"CloudService.Modules.{module}.Lifecycle", $"CloudService.Modules.{module}.Runtime", $"CloudService.Modules.{module}.Packages")
-                .GetResult();
-            Assert.True(result.IsSuccessful, string.Join(", ", result.FailingTypeNames ?? []));
-        }
+        var host = AssemblyFacts.FromFile(typeof(Program).Assembly.Location);
+        Assert.Contains(host.UsedTypes, u => u.Type == "CloudService.Modules.Plugins.PluginsModule"); // what the rule looks at is there
+        AssertNone(ArchitectureRules.HostUsesModulesOnlyThroughTheirEntries(host, Modules.Value));
+    }
+
+    [Fact]
+    public void No_csharp_file_in_src_carries_script()
+    {
+        var sources = Directory.EnumerateFiles(Path.Combine(RepositoryRoot.Path, "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(p => !IsBuildOutput(p))
+            .Select(p => (Path.GetRelativePath(RepositoryRoot.Path, p), File.ReadAllText(p)))
+            .ToList();
+        Assert.Contains(sources, s => s.Item1.EndsWith("PluginPages.cs", StringComparison.Ordinal));
+        AssertNone(ArchitectureRules.NoScriptInCSharp(sources));
     }
 
     [Fact]
@@ -90,5 +74,40 @@ public sealed class ModuleBoundaryTests
     {
         var sdk = typeof(CloudService.Plugins.Sdk.IPlugin).Assembly;
         Assert.All(sdk.GetReferencedAssemblies(), a => Assert.True(a.Name == "System.Runtime" || a.Name!.StartsWith("System.", StringComparison.Ordinal) || a.Name == "netstandard", a.Name));
+    }
+
+    private static void AssertNone(IEnumerable<string> violations)
+    {
+        var found = violations.ToList();
+        Assert.True(found.Count == 0, string.Join("\n", found));
+    }
+
+    private static bool IsBuildOutput(string path) =>
+        path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+        || path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal);
+
+    private static List<ProjectFacts> FindProjects() =>
+    [
+        .. Directory.GetDirectories(Path.Combine(RepositoryRoot.Path, "src"), "Modules.*")
+            .SelectMany(folder => Directory.GetFiles(folder, "*.csproj", SearchOption.AllDirectories)
+                .Where(p => !IsBuildOutput(p))
+                .Select(p => ProjectFacts.From(Path.GetFileName(folder)["Modules.".Length..], Path.GetFileNameWithoutExtension(p), XDocument.Load(p))))
+            .OrderBy(p => p.Name, StringComparer.Ordinal),
+    ];
+
+    private static List<Module> LoadModules() =>
+    [
+        .. Projects.Value.GroupBy(p => p.Module).Select(g =>
+        {
+            var assemblies = g.Select(p => (p.IsContracts, Facts: Load(p))).ToList();
+            return new Module(g.Key, [.. assemblies.Where(a => !a.IsContracts).Select(a => a.Facts)], [.. assemblies.Where(a => a.IsContracts).Select(a => a.Facts)]);
+        }),
+    ];
+
+    private static AssemblyFacts Load(ProjectFacts project)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, $"CloudService.{project.Name}.dll");
+        Assert.True(File.Exists(path), $"{project.Name} is in src/ but CloudService.{project.Name}.dll is not beside the tests: is the module composed in the host (a project reference of Bootstrapper)?");
+        return AssemblyFacts.FromFile(path);
     }
 }

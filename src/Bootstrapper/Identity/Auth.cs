@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using CloudService.BuildingBlocks.Security;
+using CloudService.BuildingBlocks.Web;
 using Marten;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -24,6 +25,7 @@ internal static class Auth
         services.AddSingleton<IPasswordHasher<AppUser>, PasswordHasher<AppUser>>();
         services.AddScoped<Users>();
         services.AddHostedService<AdminAccountSeeder>();
+        services.AddStaticAssetsOf(typeof(Auth).Assembly);
 
         services.AddAuthentication(Smart)
             .AddPolicyScheme(Smart, Smart, o => o.ForwardDefaultSelector = http =>

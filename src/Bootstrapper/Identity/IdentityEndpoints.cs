@@ -8,6 +8,8 @@ namespace CloudService.Bootstrapper.Identity;
 
 internal static class IdentityEndpoints
 {
+    private static readonly Asset UsersPageScript = new(typeof(IdentityEndpoints).Assembly, "users.js");
+
     internal sealed record TokenRequest(string? UserName, string? Password);
     internal sealed record TokenResponse(string AccessToken, DateTimeOffset ExpiresAt);
     internal sealed record CreateUserRequest(string? UserName, string? Password, string? Role);
@@ -114,23 +116,5 @@ internal static class IdentityEndpoints
             <p id="create-user-result" role="status"></p>
           </form>
         </section>
-        """;
-
-    private const string UsersPageScript = """
-        async function loadUsers() {
-          const users = await cs.api('GET', '/api/admin/users');
-          const body = document.querySelector('#users tbody');
-          body.replaceChildren(...users.map(u => cs.row([u.userName, u.role, new Date(u.createdAt).toLocaleString()])));
-        }
-        document.getElementById('create-user').addEventListener('submit', async e => {
-          e.preventDefault();
-          const f = new FormData(e.target);
-          const out = document.getElementById('create-user-result');
-          try {
-            await cs.api('POST', '/api/admin/users', { userName: f.get('userName'), password: f.get('password'), role: f.get('role') });
-            out.className = 'ok'; out.textContent = `Created ${f.get('userName')}.`; e.target.reset(); loadUsers();
-          } catch (err) { out.className = 'error'; out.textContent = err.message; }
-        });
-        loadUsers();
         """;
 }

@@ -1,6 +1,6 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
 using System.Text.Encodings.Web;
+using System.Text.RegularExpressions;
 using CloudService.BuildingBlocks.Security;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
@@ -9,18 +9,28 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CloudService.BuildingBlocks.Web;
 
 /// <summary>
-/// The shell every server-rendered page shares: navigation, stylesheet, CSRF token for the page's
-/// scripts, and a Content-Security-Policy whose script nonce is fresh per response.
+/// The shell every server-rendered page shares (Web/PageShell.html): navigation, stylesheet, CSRF
+/// token for the page's script, and a Content-Security-Policy that allows scripts from this origin
+/// only — pages have no inline script; each links its own from its module's static assets.
 /// </summary>
 public static class Page
 {
+    private static readonly Regex Placeholder = new(@"\{\{([a-z-]+)\}\}", RegexOptions.CultureInvariant);
+    private static readonly Regex PageScriptBlock = new("<!--page-script-->(.*?)<!--/page-script-->", RegexOptions.CultureInvariant | RegexOptions.Singleline);
+    private static readonly Asset Stylesheet = new(typeof(Page).Assembly, "app.css");
+    private static readonly Asset ShellScript = new(typeof(Page).Assembly, "app.js");
+    private static readonly Asset Favicon = new(typeof(Page).Assembly, "favicon.svg");
+    private static readonly (string WithScript, string WithoutScript) Shell = LoadShell();
+
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
+
     public static string Encode(string? text) => HtmlEncoder.Default.Encode(text ?? string.Empty);
 
     /// <summary>Renders a page. <paramref name="body"/> is trusted HTML built with <see cref="Encode"/>;
-    /// <paramref name="script"/> is inline JavaScript that receives the nonce.</summary>
-    public static IResult Render(HttpContext http, string title, string body, string? script = null, int statusCode = 200)
+    /// <paramref name="script"/> is the page's script, a static asset of its module.</summary>
+    public static IResult Render(HttpContext http, string title, string body, Asset? script = null, int statusCode = 200)
     {
-        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
         var user = http.User;
         var nav = user.Identity?.IsAuthenticated == true
@@ -38,32 +48,31 @@ public static class Page
               """
             : "<nav><span class=\"spacer\"></span></nav>";
 
-        http.Response.Headers.ContentSecurityPolicy =
-            $"default-src 'self'; script-src 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
+        http.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
         http.Response.Headers.XContentTypeOptions = "nosniff";
         http.Response.Headers["Referrer-Policy"] = "same-origin";
 
-        var html = $"""
-            <!doctype html>
-            <html lang="en">
-            <head>
-              <meta charset="utf-8">
-              <meta name="viewport" content="width=device-width, initial-scale=1">
-              <meta name="csrf-token" content="{Encode(tokens.RequestToken)}">
-              <title>{Encode(title)} · CloudService</title>
-              <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-              <link rel="stylesheet" href="/static/app.css">
-            </head>
-            <body>
-              <header><a class="brand" href="/">☁ CloudService</a>{nav}</header>
-              <main>
-                {body}
-              </main>
-              <script nonce="{nonce}" src="/static/app.js"></script>
-              {(script is null ? "" : $"<script nonce=\"{nonce}\">{script}</script>")}
-            </body>
-            </html>
-            """;
+        var values = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["csrf"] = Encode(tokens.RequestToken),
+            ["title"] = Encode(title),
+            ["favicon"] = Encode(http.Url(Favicon)),
+            ["stylesheet"] = Encode(http.Url(Stylesheet)),
+            ["nav"] = nav,
+            ["body"] = body,
+            ["shell-script"] = Encode(http.Url(ShellScript)),
+            ["page-script"] = script is null ? "" : Encode(http.Url(script)),
+        };
+
+        // One pass over the template: text a value brings in is never read as a placeholder.
+        var html = Placeholder.Replace(script is null ? Shell.WithoutScript : Shell.WithScript, m => values[m.Groups[1].Value]);
         return Results.Content(html, "text/html; charset=utf-8", statusCode: statusCode);
+    }
+
+    private static (string, string) LoadShell()
+    {
+        using var stream = typeof(Page).Assembly.GetManifestResourceStream("CloudService.BuildingBlocks.Web.PageShell.html")!;
+        var template = new StreamReader(stream).ReadToEnd();
+        return (PageScriptBlock.Replace(template, "$1"), PageScriptBlock.Replace(template, ""));
     }
 }

@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Web;
 using CloudService.Modules.Plugins.Activation;
 using CloudService.Modules.Plugins.AdminUi;
 using CloudService.Modules.Plugins.Contracts;
@@ -35,6 +36,7 @@ public static class PluginsModule
         services.AddTransient<PackageValidationJob>();
         services.AddHostedService<PluginStateSyncService>();
         services.AddPluginRuntime();
+        services.AddStaticAssetsOf(typeof(PluginsModule).Assembly);
 
         services.ConfigureMarten((sp, marten) =>
         {

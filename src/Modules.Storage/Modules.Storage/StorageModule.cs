@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Web;
 using CloudService.Modules.Storage.Blobs;
 using CloudService.Modules.Storage.Contracts;
 using CloudService.Modules.Storage.Delete;
@@ -30,6 +31,7 @@ public static class StorageModule
         services.AddSingleton<FileDeletion>();
         services.AddSingleton<EventOutbox>();
         services.AddHostedService(sp => sp.GetRequiredService<EventOutbox>());
+        services.AddStaticAssetsOf(typeof(StorageModule).Assembly);
 
         services.ConfigureMarten(marten =>
         {

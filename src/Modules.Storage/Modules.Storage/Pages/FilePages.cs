@@ -11,10 +11,13 @@ namespace CloudService.Modules.Storage.Pages;
 /// <summary>
 /// The user's file pages. The list is a thin shell over the files API (so an upload shows up
 /// without a reload); the detail page is rendered on the server and frames the Preview module's
-/// page in a sandbox without scripts.
+/// page in a sandbox without scripts. Their scripts are this module's static files (wwwroot/; ADR 8).
 /// </summary>
 internal static class FilePages
 {
+    private static readonly Asset ListScript = new(typeof(FilePages).Assembly, "file-list.js");
+    private static readonly Asset DetailScript = new(typeof(FilePages).Assembly, "file-detail.js");
+
     public static void MapFilePages(this IEndpointRouteBuilder app)
     {
         app.MapGet("/files", (HttpContext http, StorageOptions options) => Page.Render(http, "My files", ListBody(options.MaxUploadBytes), ListScript))
@@ -49,60 +52,6 @@ internal static class FilePages
         </section>
         """;
 
-    private const string ListScript = """
-        const form = document.getElementById('upload-form');
-        const maxBytes = Number(form.dataset.maxBytes);
-        function setResult(cls, text) { const r = document.getElementById('upload-result'); r.className = cls; r.textContent = text; }
-        async function remove(f) {
-          if (!confirm(`Delete ${f.name}?`)) return;
-          try { await cs.api('DELETE', `/api/files/${f.id}`); setResult('ok', `Deleted ${f.name}.`); }
-          catch (e) { setResult('error', `${f.name}: ${e.message}`); }
-          load();
-        }
-        function row(f) {
-          const actions = cs.el('td', { class: 'actions' },
-            cs.el('a', { class: 'button download', href: `/api/files/${f.id}/content`, download: '' }, 'Download'), ' ',
-            cs.el('button', { class: 'danger delete', type: 'button', onclick: () => remove(f) }, 'Delete'));
-          return cs.el('tr', { 'data-file': f.id },
-            cs.el('td', {}, cs.el('a', { class: 'name', href: `/files/${f.id}` }, f.name)),
-            cs.el('td', { class: 'muted' }, f.contentType),
-            cs.el('td', { title: `${f.size} bytes` }, cs.size(f.size)),
-            cs.el('td', {}, new Date(f.uploadedAt).toLocaleString()),
-            actions);
-        }
-        async function load() {
-          const files = await cs.api('GET', '/api/files');
-          document.querySelector('#files tbody').replaceChildren(...files.map(row));
-          document.getElementById('empty').hidden = files.length > 0;
-        }
-        form.addEventListener('submit', async e => {
-          e.preventDefault();
-          const files = [...document.getElementById('file').files];
-          if (files.length === 0) return;
-          const bar = document.getElementById('upload-progress'), pct = document.getElementById('upload-percent');
-          const button = document.getElementById('upload-button');
-          button.disabled = true;
-          document.getElementById('upload-progress-row').hidden = false;
-          const done = [], failed = [];
-          for (const file of files) {
-            document.getElementById('upload-name').textContent = `Uploading ${file.name} (${cs.size(file.size)})…`;
-            bar.value = 0; pct.textContent = '0%';
-            if (file.size > maxBytes) { failed.push(`${file.name}: larger than ${cs.size(maxBytes)}`); continue; }
-            try {
-              await cs.upload('/api/files', 'file', file, p => { bar.value = p; pct.textContent = p + '%'; });
-              done.push(file.name);
-            } catch (err) { failed.push(`${file.name}: ${err.message}`); }
-          }
-          document.getElementById('upload-progress-row').hidden = true;
-          button.disabled = false;
-          form.reset();
-          if (failed.length) setResult('error', `Upload refused: ${failed.join('; ')}`);
-          else setResult('ok', `Uploaded ${done.join(', ')}.`);
-          load();
-        });
-        load();
-        """;
-
     private static string DetailBody(FileRecord file)
     {
         var id = file.Id.ToString();
@@ -129,19 +78,6 @@ internal static class FilePages
             </section>
             """;
     }
-
-    private const string DetailScript = """
-        const id = document.getElementById('file').dataset.fileId;
-        const at = document.getElementById('uploaded-at');
-        at.textContent = new Date(at.getAttribute('datetime')).toLocaleString();
-        document.getElementById('delete').addEventListener('click', async () => {
-          const name = document.getElementById('name').textContent;
-          if (!confirm(`Delete ${name}?`)) return;
-          const out = document.getElementById('action-result');
-          try { await cs.api('DELETE', `/api/files/${id}`); location.href = '/files'; }
-          catch (e) { out.className = 'error'; out.textContent = e.message; }
-        });
-        """;
 
     private const string NotFoundBody = """
         <section class="card"><h1>No such file</h1><p>This file does not exist, or it is not yours.</p><p><a href="/files">Back to my files</a></p></section>
