@@ -1,10 +1,18 @@
 using CloudService.Bootstrapper.Identity;
 using CloudService.Bootstrapper.Infrastructure;
+using CloudService.Bootstrapper.Migrations;
 using CloudService.Modules.Plugins;
 using CloudService.Modules.Preview;
 using CloudService.Modules.Storage;
 
-var builder = WebApplication.CreateBuilder(args);
+// `migrate` and `migrations add NAME` run instead of the web host (docs/database-migrations.md).
+var command = DatabaseCommand.Parse(args);
+var builder = WebApplication.CreateBuilder(command?.HostArgs ?? args);
+if (command is not null)
+{
+    await command.PrepareAsync(builder.Configuration);
+}
+
 if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
 {
     builder.WebHost.UseUrls("http://127.0.0.1:8080");
@@ -12,7 +20,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 
 builder.AddLogging();
 builder.Services
-    .AddPersistence(builder.Configuration)
+    .AddPersistence(builder.Configuration, builder.Environment)
     .AddMessaging(builder.Configuration)
     .AddBackgroundJobs(builder.Configuration)
     .AddIdentityAndAuth()
@@ -28,6 +36,13 @@ builder.Services
     .AddPreviewModule(builder.Configuration);
 
 var app = builder.Build();
+if (command is not null)
+{
+    await using (app)
+    {
+        return await command.RunAsync(app.Services);
+    }
+}
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
@@ -47,7 +62,17 @@ app.MapPluginsModule();
 app.MapPreviewModule();
 app.MapGet("/", () => Results.Redirect("/files")).AllowAnonymous().ExcludeFromDescription();
 
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (MigrationException e)
+{
+    // Said once more at the end, without the host's stack trace: what is wrong and what to run.
+    await Console.Error.WriteLineAsync(e.Message);
+    return 2;
+}
 
 /// <summary>Visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;
