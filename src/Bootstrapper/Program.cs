@@ -62,17 +62,9 @@ app.MapPluginsModule();
 app.MapPreviewModule();
 app.MapGet("/", () => Results.Redirect("/files")).AllowAnonymous().ExcludeFromDescription();
 
-try
-{
-    await app.RunAsync();
-    return 0;
-}
-catch (MigrationException e)
-{
-    // Said once more at the end, without the host's stack trace: what is wrong and what to run.
-    await Console.Error.WriteLineAsync(e.Message);
-    return 2;
-}
+// A schema that is behind stops the start here with a MigrationException naming the command to run.
+await app.RunAsync();
+return 0;
 
 /// <summary>Visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;
