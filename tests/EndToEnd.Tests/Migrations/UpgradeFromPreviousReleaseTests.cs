@@ -13,9 +13,10 @@ namespace CloudService.Tests.Migrations;
 /// from that release, Assets/make-release-dump.sh) and blob store are restored, `migrate` runs, and
 /// the new version serves what the old one stored.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class UpgradeFromPreviousReleaseTests
 {
-    private static readonly string Assets = Path.Combine(RepositoryRoot.Path, "tests", "Tests", "Migrations", "Assets");
+    private static readonly string Assets = Path.Combine(RepositoryRoot.Path, "tests", "EndToEnd.Tests", "Migrations", "Assets");
     private static readonly Dictionary<string, string?> NoMigrationOnStart = new() { ["CloudService:Database:MigrateOnStartup"] = "false" };
 
     [Fact]

@@ -6,6 +6,7 @@ using Weasel.Core;
 namespace CloudService.Tests.Migrations;
 
 /// <summary>The migrations and the Marten model must describe the same schema.</summary>
+[Trait("Category", "Integration")]
 public sealed class SchemaDriftTests
 {
     [Fact]

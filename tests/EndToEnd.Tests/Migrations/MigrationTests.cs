@@ -6,6 +6,7 @@ using Npgsql;
 namespace CloudService.Tests.Migrations;
 
 /// <summary>The migrate command, the journal, and the refusals an admin may meet.</summary>
+[Trait("Category", "Integration")]
 public sealed class MigrationTests
 {
     [Fact]
