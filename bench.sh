@@ -98,6 +98,8 @@ if wants live || wants hits || wants upload; then
   export BENCH_AMQP="amqp://guest:guest@127.0.0.1:5672/$([ "$VHOST" = / ] && echo %2F || echo "$VHOST")"
   # Job control: the app gets its own process group and SIGINT stays deliverable for a clean stop.
   # Pre-generation on upload is off: the miss figure must find previews missing.
+  ConnectionStrings__Postgres="$BENCH_POSTGRES" ASPNETCORE_ENVIRONMENT=Production \
+    dotnet "$DLL" migrate --contentRoot "$PWD/src/Bootstrapper" >"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log"; exit 1; }
   set -m
   ConnectionStrings__Postgres="$BENCH_POSTGRES" \
   ASPNETCORE_URLS="$BASE" \

@@ -3,7 +3,8 @@
 # data root, database and RabbitMQ virtual host), wait until it is ready, sign in as admin with the
 # configured password, create a user, upload and download a file as that user, stop it with
 # SIGINT (Ctrl+C) and check that it exits cleanly. Then all of it once more on the same database
-# and data root: running ./run.sh a second time must work and still serve the file.
+# and data root: running ./run.sh a second time must work and still serve the file. Each run must
+# have migrated the database first (all migrations on the first, none on the second).
 # Used by .ci/run after ./test.sh; runs on its own as well.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,6 +83,7 @@ token() {
 
 # Run 1: fresh database and data root.
 start_app 1
+grep -q "Applied [0-9]* migration(s)" "$WORK/app.log" || fail "./run.sh did not migrate the fresh database"
 ADMIN=$(token admin "$ADMIN_PASSWORD")
 [ -n "$ADMIN" ] || fail "admin cannot sign in with the configured password"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
@@ -101,7 +103,9 @@ curl -sf -H "Authorization: Bearer $USER" -o "$WORK/download.bin" "$BASE/api/fil
 stop_app
 
 # Run 2: the same database and data root; the account, the file and its bytes are still there.
+: >"$WORK/app.log"
 start_app 2
+grep -q "The database schema is up to date." "$WORK/app.log" || fail "the second ./run.sh did not find the schema up to date"
 USER=$(token smoke "$USER_PASSWORD")
 [ -n "$USER" ] || fail "the user cannot sign in after a restart"
 curl -sf -H "Authorization: Bearer $USER" -o "$WORK/again.bin" "$BASE/api/files/$ID/content" || fail "the file is gone after a restart"

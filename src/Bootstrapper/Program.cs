@@ -1,11 +1,19 @@
 using CloudService.BuildingBlocks.Web;
 using CloudService.Bootstrapper.Identity;
 using CloudService.Bootstrapper.Infrastructure;
+using CloudService.Bootstrapper.Migrations;
 using CloudService.Modules.Plugins;
 using CloudService.Modules.Preview;
 using CloudService.Modules.Storage;
 
-var builder = WebApplication.CreateBuilder(args);
+// `migrate` and `migrations add NAME` run instead of the web host (docs/database-migrations.md).
+var command = DatabaseCommand.Parse(args);
+var builder = WebApplication.CreateBuilder(command?.HostArgs ?? args);
+if (command is not null)
+{
+    await command.PrepareAsync(builder.Configuration);
+}
+
 if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
 {
     builder.WebHost.UseUrls("http://127.0.0.1:8080");
@@ -13,7 +21,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 
 builder.AddLogging();
 builder.Services
-    .AddPersistence(builder.Configuration)
+    .AddPersistence(builder.Configuration, builder.Environment)
     .AddMessaging(builder.Configuration)
     .AddBackgroundJobs(builder.Configuration)
     .AddIdentityAndAuth()
@@ -29,6 +37,13 @@ builder.Services
     .AddPreviewModule(builder.Configuration);
 
 var app = builder.Build();
+if (command is not null)
+{
+    await using (app)
+    {
+        return await command.RunAsync(app.Services);
+    }
+}
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
@@ -48,7 +63,9 @@ app.MapPluginsModule();
 app.MapPreviewModule();
 app.MapGet("/", () => Results.Redirect("/files")).AllowAnonymous().ExcludeFromDescription();
 
+// A schema that is behind stops the start here with a MigrationException naming the command to run.
 await app.RunAsync();
+return 0;
 
 /// <summary>Visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

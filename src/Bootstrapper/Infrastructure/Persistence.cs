@@ -1,8 +1,10 @@
+using CloudService.Bootstrapper.Migrations;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
 using Marten;
 using Microsoft.AspNetCore.DataProtection;
+using Weasel.Core;
 
 namespace CloudService.Bootstrapper.Infrastructure;
 
@@ -13,13 +15,21 @@ internal static class Persistence
         ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured.");
 
     /// <summary>One Marten store for the whole host; each module adds its own documents, schema and projections.</summary>
-    public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
+        // First of all hosted services: the schema is ready (or the start refused) before anything uses it.
+        var migrateOnStartup = configuration.GetValue<bool?>("CloudService:Database:MigrateOnStartup") ?? !environment.IsProduction();
+        services.AddSingleton(sp => new DatabaseMigrator(configuration.PostgresConnectionString(), sp.GetRequiredService<ILogger<DatabaseMigrator>>()));
+        services.AddHostedService(sp => new SchemaOnStartup(sp.GetRequiredService<DatabaseMigrator>(), migrateOnStartup));
+
         services.AddMarten(options =>
             {
                 options.Connection(configuration.PostgresConnectionString());
                 options.DatabaseSchemaName = "cloudservice";
-                options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+                // The schema comes from the migrations (docs/database-migrations.md), never from a running app.
+                options.AutoCreateSchemaObjects = AutoCreate.None;
+                // Generated migrations must never drop a table to create it.
+                options.Advanced.Migrator.TableCreation = CreationStyle.CreateIfNotExists;
                 options.Events.StreamIdentity = StreamIdentity.AsString;
                 // Rich mode gives inline projections correct stream versions (FACTS.md).
                 options.Events.AppendMode = EventAppendMode.Rich;
@@ -28,7 +38,6 @@ internal static class Persistence
                 options.Schema.For<DataProtectionKey>().DatabaseSchemaName("identity").Identity(k => k.Id);
             })
             .UseLightweightSessions()
-            .ApplyAllDatabaseChangesOnStartup()
             // Only one instance runs the async daemon (the lifecycle relay) at a time.
             .AddAsyncDaemon(DaemonMode.HotCold);
 

@@ -31,7 +31,7 @@ public sealed class PreviewStoreTests : IAsyncLifetime, IDisposable
         databaseB = new PreviewDatabase(configuration, new PreviewOptions());
         a = new PreviewStore(databaseA);
         b = new PreviewStore(databaseB);
-        await Task.WhenAll(a.EnsureSchemaAsync(default), b.EnsureSchemaAsync(default));
+        await environment.MigrateAsync();
     }
 
     public Task DisposeAsync() => environment.DisposeAsync();
@@ -109,7 +109,7 @@ public sealed class PreviewStoreTests : IAsyncLifetime, IDisposable
     public async Task Waiters_on_one_instance_wake_when_another_instance_stores_the_preview()
     {
         var notifications = new ReadyNotifications();
-        using var listener = new ReadyListener(databaseA, a, notifications, NullLogger<ReadyListener>.Instance);
+        using var listener = new ReadyListener(databaseA, notifications, NullLogger<ReadyListener>.Instance);
         await listener.StartAsync(default);
         try
         {

@@ -1,3 +1,6 @@
+using CloudService.Bootstrapper.Migrations;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace CloudService.Tests.Infrastructure;
 
 /// <summary>
@@ -32,6 +35,9 @@ public sealed class TestEnvironment : IAsyncLifetime, IAsyncDisposable
         await TestServices.CreateVirtualHostAsync(VirtualHost);
         Directory.CreateDirectory(DataRoot);
     }
+
+    /// <summary>Gives the database the app's schema without starting an app (an app migrates on start itself).</summary>
+    public Task MigrateAsync() => new DatabaseMigrator(PostgresConnectionString, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(default);
 
     public async Task DisposeAsync()
     {

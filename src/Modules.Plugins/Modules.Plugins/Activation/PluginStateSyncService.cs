@@ -1,16 +1,14 @@
-using CloudService.Modules.Plugins.Upload;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace CloudService.Modules.Plugins.Activation;
 
-/// <summary>On start-up: the package table, then "load all enabled"; afterwards a periodic reconcile.</summary>
-internal sealed class PluginStateSyncService(PackageStore packages, PluginStateSync sync, PluginsOptions options, ILogger<PluginStateSyncService> logger) : BackgroundService
+/// <summary>On start-up "load all enabled"; afterwards a periodic reconcile.</summary>
+internal sealed class PluginStateSyncService(PluginStateSync sync, PluginsOptions options, ILogger<PluginStateSyncService> logger) : BackgroundService
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(options.Root);
-        await packages.EnsureSchemaAsync(cancellationToken);
         await base.StartAsync(cancellationToken);
     }
 

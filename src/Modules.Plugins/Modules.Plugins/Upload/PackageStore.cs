@@ -6,32 +6,10 @@ namespace CloudService.Modules.Plugins.Upload;
 /// <summary>
 /// Plugin packages live in PostgreSQL, the store every instance shares: an instance on another
 /// machine, or one whose plugin folder was wiped, fetches the package from here and extracts it itself.
+/// Its table, <c>plugins.packages</c>, is made by the Bootstrapper's migrations.
 /// </summary>
 internal sealed class PackageStore(NpgsqlDataSource dataSource)
 {
-    public async Task EnsureSchemaAsync(CancellationToken ct)
-    {
-        await using var command = dataSource.CreateCommand("""
-            CREATE SCHEMA IF NOT EXISTS plugins;
-            CREATE TABLE IF NOT EXISTS plugins.packages (
-                plugin_id   text NOT NULL,
-                version     text NOT NULL,
-                sha256      text NOT NULL,
-                size        bigint NOT NULL,
-                content     bytea NOT NULL,
-                stored_at   timestamptz NOT NULL DEFAULT now(),
-                PRIMARY KEY (plugin_id, version));
-            """);
-        try
-        {
-            await command.ExecuteNonQueryAsync(ct);
-        }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject)
-        {
-            // Another instance created it at the same moment.
-        }
-    }
-
     /// <summary>
     /// Stores a package on <paramref name="connection"/>, inside the transaction that appends its upload
     /// event: of two uploads of one version, the one whose event loses the race rolls its package back

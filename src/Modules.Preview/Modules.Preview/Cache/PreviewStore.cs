@@ -4,7 +4,8 @@ using NpgsqlTypes;
 namespace CloudService.Modules.Preview.Cache;
 
 /// <summary>
-/// The preview cache every instance shares, in PostgreSQL schema <c>preview</c>: cached fragments,
+/// The preview cache every instance shares, in PostgreSQL schema <c>preview</c> (made by the
+/// Bootstrapper's migrations): cached fragments,
 /// briefly remembered failures, and the claims that make one generation per key cluster-wide.
 /// Every write that finishes a generation notifies <see cref="Channel"/> in the same transaction,
 /// so waiting requests on any instance wake as soon as it is committed.
@@ -16,54 +17,7 @@ internal sealed class PreviewStore(PreviewDatabase database)
     /// <summary>Only one instance evicts at a time; the others skip (the next store evicts again).</summary>
     private const long EvictionLock = 0x7072657669657731;
 
-    private const long SchemaLock = 0x7072657669657730;
-
     private NpgsqlDataSource DataSource => database.DataSource;
-
-    public async Task EnsureSchemaAsync(CancellationToken ct)
-    {
-        await using var connection = await DataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        // Two instances starting together would otherwise race on CREATE ... IF NOT EXISTS.
-        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({SchemaLock})", connection, transaction))
-        {
-            await lockCommand.ExecuteNonQueryAsync(ct);
-        }
-
-        await using var command = new NpgsqlCommand("""
-            CREATE SCHEMA IF NOT EXISTS preview;
-            CREATE TABLE IF NOT EXISTS preview.entries (
-                sha256      text NOT NULL,
-                provider    text NOT NULL,
-                plugin_id   text,
-                html        bytea NOT NULL,
-                stylesheet  text,
-                etag        text NOT NULL,
-                bytes       bigint NOT NULL,
-                generations integer NOT NULL DEFAULT 1,
-                created_at  timestamptz NOT NULL DEFAULT now(),
-                last_access timestamptz NOT NULL DEFAULT now(),
-                PRIMARY KEY (sha256, provider));
-            CREATE INDEX IF NOT EXISTS entries_plugin_id ON preview.entries (plugin_id);
-            CREATE TABLE IF NOT EXISTS preview.failures (
-                sha256      text NOT NULL,
-                provider    text NOT NULL,
-                plugin_id   text,
-                reason      text NOT NULL,
-                timed_out   boolean NOT NULL,
-                failed_at   timestamptz NOT NULL DEFAULT now(),
-                expires_at  timestamptz NOT NULL,
-                PRIMARY KEY (sha256, provider));
-            CREATE TABLE IF NOT EXISTS preview.claims (
-                sha256      text NOT NULL,
-                provider    text NOT NULL,
-                owner       uuid,
-                expires_at  timestamptz NOT NULL,
-                PRIMARY KEY (sha256, provider));
-            """, connection, transaction);
-        await command.ExecuteNonQueryAsync(ct);
-        await transaction.CommitAsync(ct);
-    }
 
     /// <summary>The cached preview, else a failure still remembered, else neither: one round trip.</summary>
     public async Task<(CachedPreview? Preview, CachedFailure? Failure)> LookupAsync(PreviewKey key, CancellationToken ct)

@@ -5,19 +5,13 @@ using Npgsql;
 namespace CloudService.Modules.Preview.Cache;
 
 /// <summary>
-/// Creates the schema, then holds one connection that LISTENs on <see cref="PreviewStore.Channel"/>
+/// Holds one connection that LISTENs on <see cref="PreviewStore.Channel"/>
 /// and passes each notification to <see cref="ReadyNotifications"/>. Waiters also poll, so a broken
 /// connection only slows them down until it is back.
 /// </summary>
-internal sealed class ReadyListener(PreviewDatabase database, PreviewStore store, ReadyNotifications notifications, ILogger<ReadyListener> logger)
+internal sealed class ReadyListener(PreviewDatabase database, ReadyNotifications notifications, ILogger<ReadyListener> logger)
     : BackgroundService
 {
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await store.EnsureSchemaAsync(cancellationToken);
-        await base.StartAsync(cancellationToken);
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
