@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
-namespace CloudService.Modules.Plugins.Runtime;
+namespace CloudService.Modules.Plugins.Hosting;
 
 internal sealed record LoadedPluginView(string PluginId, string Version, DateTimeOffset LoadedAt);
 

@@ -1,7 +1,7 @@
 using CloudService.Modules.Plugins.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CloudService.Modules.Plugins.Runtime;
+namespace CloudService.Modules.Plugins.Hosting;
 
 internal static class RuntimeRegistration
 {

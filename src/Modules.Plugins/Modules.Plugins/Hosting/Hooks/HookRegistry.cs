@@ -1,6 +1,6 @@
 using CloudService.Plugins.Sdk;
 
-namespace CloudService.Modules.Plugins.Runtime;
+namespace CloudService.Modules.Plugins.Hosting;
 
 /// <summary>
 /// One hook a plugin registered. <see cref="Kind"/> is always an SDK interface (never a plugin

@@ -4,7 +4,7 @@ using CloudService.Plugins.Sdk;
 using Marten;
 using Microsoft.Extensions.Logging;
 
-namespace CloudService.Modules.Plugins.Runtime;
+namespace CloudService.Modules.Plugins.Hosting;
 
 /// <summary>
 /// The preview providers of the active plugins, for the Preview module. Every call into a plugin

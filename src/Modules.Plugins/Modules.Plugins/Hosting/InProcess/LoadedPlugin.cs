@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using CloudService.Plugins.Sdk;
 
-namespace CloudService.Modules.Plugins.Runtime;
+namespace CloudService.Modules.Plugins.Hosting;
 
 /// <summary>
 /// One plugin version loaded in its own context: its entry instance, the hooks it registered, and

@@ -1,7 +1,7 @@
 using CloudService.Plugins.Sdk;
 using Microsoft.Extensions.Logging;
 
-namespace CloudService.Modules.Plugins.Runtime;
+namespace CloudService.Modules.Plugins.Hosting;
 
 /// <summary>What a plugin sees of the host while <see cref="IPlugin.Register"/> runs (and keeps afterwards, if it wants).</summary>
 internal sealed class PluginContext(LoadedPlugin owner, string directory, HookRegistrar hooks, IPluginLog log) : IPluginContext

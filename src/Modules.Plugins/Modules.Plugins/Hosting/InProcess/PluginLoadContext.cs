@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Runtime.Loader;
 using CloudService.Plugins.Sdk;
 
-namespace CloudService.Modules.Plugins.Runtime;
+namespace CloudService.Modules.Plugins.Hosting;
 
 /// <summary>
 /// The collectible context one plugin version runs in. The SDK and the shared framework come from

@@ -4,7 +4,7 @@ using System.Reflection;
 using CloudService.Plugins.Sdk;
 using Microsoft.Extensions.Logging;
 
-namespace CloudService.Modules.Plugins.Runtime;
+namespace CloudService.Modules.Plugins.Hosting;
 
 /// <summary>How an activation went; <paramref name="ReplacedVersionUnload"/> reports the version it replaced, if any.</summary>
 internal sealed record ActivationResult(bool Succeeded, string? Error, TimeSpan Elapsed, DeactivationResult? ReplacedVersionUnload);

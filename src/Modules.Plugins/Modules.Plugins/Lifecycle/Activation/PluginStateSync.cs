@@ -1,88 +1,113 @@
-using CloudService.Modules.Plugins.Lifecycle;
-using CloudService.Modules.Plugins.Runtime;
+using CloudService.Modules.Plugins.Hosting;
+using CloudService.Modules.Plugins.Packages;
 using Marten;
 using Microsoft.Extensions.Logging;
 
-namespace CloudService.Modules.Plugins.Activation;
+namespace CloudService.Modules.Plugins.Lifecycle;
+
+/// <summary>What an instance should run of one plugin: a version (with its manifest), nothing, or nothing and no files either.</summary>
+internal sealed record DesiredRun(string? Version, PluginManifest? Manifest, bool Uninstalled)
+{
+    public static DesiredRun From(PluginDetails? stored) =>
+        stored is null or { Uninstalled: true }
+            ? new DesiredRun(null, null, Uninstalled: true)
+            : new DesiredRun(stored.ActiveVersion, stored.ActiveVersion is { } v ? stored.Versions.GetValueOrDefault(v)?.Manifest : null, false);
+}
+
+/// <summary>What converging changed here: the version now loaded (when one was loaded), the error that stopped it, and what was unloaded (to be recorded once the caller's own events are committed).</summary>
+internal sealed record Converged(string? Loaded, string? Error, double ElapsedMs, DeactivationResult? Unloaded);
 
 /// <summary>
-/// Brings this instance's loaded plugins in line with the activation state stored in PostgreSQL.
-/// Runs on start-up ("load all enabled"), on every lifecycle broadcast, and periodically in case a
-/// broadcast was missed. Whatever it changes here is recorded in the plugin's audit log.
+/// "Make this instance run what PostgreSQL says should be active" — the one routine that loads and
+/// unloads plugins. The activate/deactivate/delete commands call it with the state they are about to
+/// commit (or just committed); the fan-out consumer, the periodic sync and start-up call it with the
+/// stored state. Whatever it changes here is recorded in the plugin's audit log.
 /// </summary>
-internal sealed class PluginStateSync(IDocumentStore store, PluginRuntime runtime, PluginLocks locks, LocalInstall install, PluginsOptions options, ILogger<PluginStateSync> logger)
+internal sealed class PluginConvergence(
+    IDocumentStore store, PluginRuntime runtime, PluginLocks locks, LocalInstall install, PluginsOptions options, TimeProvider clock,
+    ILogger<PluginConvergence> logger)
 {
     private const string System = "system";
 
-    public async Task ReconcileAllAsync(CancellationToken ct)
+    /// <summary>Start-up ("load all enabled") and the periodic sweep: every stored plugin and everything loaded here.</summary>
+    public async Task ConvergeAllAsync(CancellationToken ct)
     {
         await using var query = store.QuerySession();
         var plugins = await query.Query<PluginDetails>().ToListAsync(ct);
         var ids = plugins.Select(p => p.Id).Concat(runtime.Loaded.Select(l => l.PluginId)).Distinct(StringComparer.Ordinal);
         foreach (var id in ids)
         {
-            await ReconcileAsync(id, ct);
+            await ConvergeAsync(id, ct);
         }
     }
 
-    public async Task ReconcileAsync(string pluginId, CancellationToken ct)
+    /// <summary>Converges one plugin to its stored state and records the outcome.</summary>
+    public async Task ConvergeAsync(string pluginId, CancellationToken ct)
     {
         using var held = await locks.AcquireAsync(pluginId, ct);
-        await ReconcileHeldAsync(pluginId, ct);
+        await ConvergeToStoredHeldAsync(pluginId, ct);
     }
 
-    /// <summary>The caller holds the plugin's lock.</summary>
-    public async Task ReconcileHeldAsync(string pluginId, CancellationToken ct)
+    /// <summary>As <see cref="ConvergeAsync"/>; the caller holds the plugin's lock.</summary>
+    public async Task ConvergeToStoredHeldAsync(string pluginId, CancellationToken ct)
     {
-        PluginDetails? plugin;
+        PluginDetails? stored;
         await using (var query = store.QuerySession())
         {
-            plugin = await query.LoadAsync<PluginDetails>(pluginId, ct);
+            stored = await query.LoadAsync<PluginDetails>(pluginId, ct);
         }
 
-        var desired = plugin is { Uninstalled: false } ? plugin.ActiveVersion : null;
-        var loaded = runtime.LoadedVersion(pluginId);
-        if (desired == loaded)
+        var desired = DesiredRun.From(stored);
+        var result = await ConvergeHeldAsync(pluginId, desired, ct);
+        await RecordUnloadAsync(result.Unloaded, ct);
+        if (result.Error is { } error)
         {
-            if (plugin is null or { Uninstalled: true } && loaded is null)
+            logger.LogError("Plugin {PluginId} {Version} is active but cannot be loaded on this instance: {Error}", pluginId, desired.Version, error);
+            await AppendAsync(pluginId, new InstanceSyncFailed(desired.Version!, System, clock.GetUtcNow(), options.InstanceName, error), ct);
+        }
+        else if (result.Loaded is { } loaded)
+        {
+            logger.LogInformation("Loaded plugin {PluginId} {Version} to match the stored state", pluginId, loaded);
+        }
+    }
+
+    /// <summary>The routine itself. The caller holds the plugin's lock and records the result.</summary>
+    public async Task<Converged> ConvergeHeldAsync(string pluginId, DesiredRun desired, CancellationToken ct)
+    {
+        var loaded = runtime.LoadedVersion(pluginId);
+        if (desired.Version == loaded)
+        {
+            if (desired.Uninstalled)
             {
                 install.RemoveAll(pluginId);
             }
 
-            return;
+            return new Converged(null, null, 0, null);
         }
 
-        if (desired is null)
+        if (desired.Version is null)
         {
             var unloaded = await runtime.DeactivateAsync(pluginId, ct);
-            await RecordUnloadAsync(unloaded, ct);
-            if (plugin is null or { Uninstalled: true })
+            if (desired.Uninstalled)
             {
                 install.RemoveAll(pluginId);
             }
 
-            return;
+            return new Converged(null, null, 0, unloaded);
         }
 
-        var manifest = plugin!.Versions.GetValueOrDefault(desired)?.Manifest;
-        var (directory, error) = manifest is null
-            ? (null, $"Version {desired} has no validated manifest.")
-            : await install.EnsureExtractedAsync(pluginId, desired, ct);
-        if (directory is not null)
+        var (directory, error) = desired.Manifest is null
+            ? (null, $"Version {desired.Version} has no validated manifest.")
+            : await install.EnsureExtractedAsync(pluginId, desired.Version, ct);
+        if (directory is null)
         {
-            var result = await runtime.ActivateAsync(pluginId, desired, directory, manifest!.EntryAssembly, ct);
-            if (result.Succeeded)
-            {
-                logger.LogInformation("Loaded plugin {PluginId} {Version} to match the stored state", pluginId, desired);
-                await RecordUnloadAsync(result.ReplacedVersionUnload, ct);
-                return;
-            }
-
-            error = result.Error;
+            return new Converged(null, error ?? "unknown error", 0, null);
         }
 
-        logger.LogError("Plugin {PluginId} {Version} is active but cannot be loaded on this instance: {Error}", pluginId, desired, error);
-        await AppendAsync(pluginId, new InstanceSyncFailed(desired, System, DateTimeOffset.UtcNow, options.InstanceName, error ?? "unknown error"), ct);
+        var result = await runtime.ActivateAsync(pluginId, desired.Version, directory, desired.Manifest!.EntryAssembly, ct);
+        return result.Succeeded
+            ? new Converged(desired.Version, null, result.Elapsed.TotalMilliseconds, result.ReplacedVersionUnload)
+            : new Converged(null, result.Error ?? "unknown error", result.Elapsed.TotalMilliseconds, null);
     }
 
     public async Task RecordUnloadAsync(DeactivationResult? unloaded, CancellationToken ct)
@@ -98,7 +123,7 @@ internal sealed class PluginStateSync(IDocumentStore store, PluginRuntime runtim
                 unloaded.PluginId, unloaded.Version, unloaded.GcRounds);
         }
 
-        await AppendAsync(unloaded.PluginId, new PluginUnloaded(unloaded.Version, System, DateTimeOffset.UtcNow, options.InstanceName,
+        await AppendAsync(unloaded.PluginId, new PluginUnloaded(unloaded.Version, System, clock.GetUtcNow(), options.InstanceName,
             unloaded.Collected, unloaded.GcRounds, unloaded.Elapsed.TotalMilliseconds, unloaded.InFlightDrained), ct);
     }
 

@@ -1,11 +1,11 @@
-using CloudService.Modules.Plugins.Upload;
+using CloudService.Modules.Plugins.Packages;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace CloudService.Modules.Plugins.Activation;
+namespace CloudService.Modules.Plugins.Lifecycle;
 
 /// <summary>On start-up: the package table, then "load all enabled"; afterwards a periodic reconcile.</summary>
-internal sealed class PluginStateSyncService(PackageStore packages, PluginStateSync sync, PluginsOptions options, ILogger<PluginStateSyncService> logger) : BackgroundService
+internal sealed class PluginStateSyncService(PackageStore packages, PluginConvergence convergence, PluginsOptions options, TimeProvider clock, ILogger<PluginStateSyncService> logger) : BackgroundService
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -16,12 +16,12 @@ internal sealed class PluginStateSyncService(PackageStore packages, PluginStateS
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.ReconcileInterval);
+        using var timer = new PeriodicTimer(options.ReconcileInterval, clock);
         do
         {
             try
             {
-                await sync.ReconcileAllAsync(stoppingToken);
+                await convergence.ConvergeAllAsync(stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {

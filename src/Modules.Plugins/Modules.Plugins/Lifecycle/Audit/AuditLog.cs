@@ -1,4 +1,4 @@
-using CloudService.Modules.Plugins.Validation;
+using CloudService.Modules.Plugins.Packages;
 using Marten;
 
 namespace CloudService.Modules.Plugins.Lifecycle;
@@ -24,17 +24,17 @@ internal static class AuditLog
             ValidationStarted v => ("validation-started", $"Validation started on {v.Instance}."),
             PackageValidated v => ("validated", $"Valid: {v.Manifest.Name} by {v.Manifest.Author}, entry {v.Manifest.EntryAssembly}, SDK {v.Manifest.SdkVersion}; extracted in {v.ElapsedMs:0} ms."),
             PackageValidationFailed f => ("validation-failed", string.Join(" ", f.Errors)),
-            PluginActivated a => ("activated", a.PreviousVersion is null
+            ActivationRecorded a => ("activated", a.PreviousVersion is null
                 ? $"Activated on {a.Instance} in {a.ElapsedMs:0} ms."
                 : $"Activated on {a.Instance} in {a.ElapsedMs:0} ms, replacing {a.PreviousVersion}."),
             PluginActivationFailed f => ("activation-failed", $"Activation failed on {f.Instance}: {f.Reason}"),
-            PluginDeactivated => ("deactivated", "Deactivated."),
+            DeactivationRecorded => ("deactivated", "Deactivated."),
             PluginUnloaded u => ("unloaded", u.Collected
                 ? $"Unloaded on {u.Instance}; load context collected after {u.GcRounds} GC round(s), {u.ElapsedMs:0} ms."
                 : $"WARNING: unloaded on {u.Instance} but the load context is still alive after {u.GcRounds} GC rounds (a reference leak)."),
             InstanceSyncFailed f => ("instance-sync-failed", $"{f.Instance} could not load it: {f.Reason}"),
             RenderFailed r => ("render-failed", r.Reason),
-            PluginUninstalled u => ("uninstalled", $"Deleted with versions {string.Join(", ", u.Versions)}."),
+            UninstallRecorded u => ("uninstalled", $"Deleted with versions {string.Join(", ", u.Versions)}."),
             _ => (e.GetType().Name, ""),
         };
         return new AuditEntry(type, e.At, e.By, e.Version, detail, sequence);

@@ -2,14 +2,14 @@ using CloudService.Modules.Plugins.Packages;
 
 namespace CloudService.Modules.Plugins.Lifecycle;
 
-internal sealed record PluginSummary(string PluginId, string Name, string Version, string Status, string? ActiveVersion, string? Error, string Author);
+internal sealed record PluginSummary(string PluginId, string Name, string Version, PluginStatus Status, string? ActiveVersion, string? Error, string Author);
 
 internal sealed record ProgressView(string Stage, int Percent);
 
-internal sealed record VersionView(string Version, string Status, string Sha256, long Size, DateTimeOffset UploadedAt, string UploadedBy, IReadOnlyList<string> Errors, PluginManifest? Manifest, ProgressView? Progress);
+internal sealed record VersionView(string Version, PluginStatus Status, string Sha256, long Size, DateTimeOffset UploadedAt, string UploadedBy, IReadOnlyList<string> Errors, PluginManifest? Manifest, ProgressView? Progress);
 
 internal sealed record PluginDetailView(
-    string PluginId, string Name, string Author, string Description, string Version, string Status, string? ActiveVersion,
+    string PluginId, string Name, string Author, string Description, string Version, PluginStatus Status, string? ActiveVersion,
     string? Error, ProgressView Progress, IReadOnlyList<string> Errors, PluginManifest? Manifest, IReadOnlyList<VersionView> Versions,
     IReadOnlyList<string> LoadedOnThisInstance, DateTimeOffset UpdatedAt);
 
@@ -31,7 +31,7 @@ internal static class PluginViews
             .ToList();
         var current = shown is not null && progress.TryGetValue(shown.Version, out var cp)
             ? new ProgressView(cp.Stage, cp.Percent)
-            : new ProgressView(shown?.Status == PluginStatus.Ready ? "ready" : shown?.Status ?? "received", shown?.Status is PluginStatus.Ready or PluginStatus.Failed ? 100 : 0);
+            : new ProgressView(shown?.Status.ToApiString() ?? "received", shown?.Status is PluginStatus.Ready or PluginStatus.Failed ? 100 : 0);
         return new PluginDetailView(p.Id, p.Name, p.Author, p.Description, p.DisplayVersion, p.Status, p.ActiveVersion, Error(p), current,
             shown?.Errors ?? [], shown?.Manifest, versions, loaded is null ? [] : [loaded], p.UpdatedAt);
     }

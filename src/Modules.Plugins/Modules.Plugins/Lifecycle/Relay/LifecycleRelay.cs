@@ -8,7 +8,7 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using Contract = CloudService.Modules.Plugins.Contracts;
 
-namespace CloudService.Modules.Plugins.Relay;
+namespace CloudService.Modules.Plugins.Lifecycle;
 
 /// <summary>
 /// Publishes the public lifecycle events from COMMITTED stream events (a Marten subscription run by
@@ -30,10 +30,10 @@ internal sealed class LifecycleRelay : SubscriptionBase
         IncludeType<PackageUploaded>();
         IncludeType<PackageValidated>();
         IncludeType<PackageValidationFailed>();
-        IncludeType<PluginActivated>();
+        IncludeType<ActivationRecorded>();
         IncludeType<PluginActivationFailed>();
-        IncludeType<PluginDeactivated>();
-        IncludeType<PluginUninstalled>();
+        IncludeType<DeactivationRecorded>();
+        IncludeType<UninstallRecorded>();
         IncludeType<RenderFailed>();
     }
 
@@ -80,10 +80,10 @@ internal sealed class LifecycleRelay : SubscriptionBase
             PackageUploaded u => new Contract.PluginUploaded(e.Id, id, u.Version, at, u.By, e.Version, u.Sha256, u.Size),
             PackageValidated v => new Contract.PluginValidated(e.Id, id, v.Version, at, v.By, e.Version, v.Manifest.Name, v.Manifest.Author, v.Manifest.MimeTypes),
             PackageValidationFailed f => new Contract.PluginValidationFailed(e.Id, id, f.Version, at, f.By, e.Version, f.Errors),
-            PluginActivated a => new Contract.PluginActivated(e.Id, id, a.Version, at, a.By, e.Version, a.PreviousVersion),
+            ActivationRecorded a => new Contract.PluginActivated(e.Id, id, a.Version, at, a.By, e.Version, a.PreviousVersion),
             PluginActivationFailed f => new Contract.PluginFailed(e.Id, id, f.Version, at, f.By, e.Version, f.Reason),
-            PluginDeactivated d => new Contract.PluginDeactivated(e.Id, id, d.Version, at, d.By, e.Version),
-            PluginUninstalled u => new Contract.PluginUninstalled(e.Id, id, u.Version, at, u.By, e.Version),
+            DeactivationRecorded d => new Contract.PluginDeactivated(e.Id, id, d.Version, at, d.By, e.Version),
+            UninstallRecorded u => new Contract.PluginUninstalled(e.Id, id, u.Version, at, u.By, e.Version),
             RenderFailed r => new Contract.PluginFailed(e.Id, id, r.Version, at, r.By, e.Version, r.Reason),
             _ => null,
         };

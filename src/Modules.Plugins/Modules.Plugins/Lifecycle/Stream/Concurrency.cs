@@ -3,12 +3,16 @@ namespace CloudService.Modules.Plugins.Lifecycle;
 internal static class Concurrency
 {
     /// <summary>
-    /// Marten reports a lost optimistic-concurrency race with JasperFx's ConcurrencyException (an
-    /// expected-version mismatch) or, for two new streams, a unique violation on the stream key.
+    /// A lost optimistic-concurrency race, told by the exception's type: JasperFx's
+    /// ConcurrencyException (an expected-version mismatch, EventStreamUnexpectedMaxEventIdException
+    /// among others), a collision of two new streams with one key, or a document updated meanwhile.
+    /// Marten may wrap them, so the inner exceptions count too.
     /// </summary>
     public static bool IsConflict(Exception e) =>
         e is JasperFx.ConcurrencyException
-        || e.GetType().Name.Contains("Concurrency", StringComparison.Ordinal)
-        || e is Marten.Exceptions.ExistingStreamIdCollisionException
+            or JasperFx.Events.DcbConcurrencyException
+            or JasperFx.Events.ExistingStreamIdCollisionException
+            or Marten.Exceptions.ExistingStreamIdCollisionException
+            or Marten.Exceptions.ConcurrentUpdateException
         || (e.InnerException is { } inner && IsConflict(inner));
 }

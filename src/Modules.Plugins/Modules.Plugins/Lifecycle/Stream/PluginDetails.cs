@@ -3,20 +3,10 @@ using Semver;
 
 namespace CloudService.Modules.Plugins.Lifecycle;
 
-internal static class PluginStatus
-{
-    public const string Uploaded = "uploaded";
-    public const string Validating = "validating";
-    public const string Ready = "ready";
-    public const string Failed = "failed";
-    public const string Active = "active";
-    public const string Inactive = "inactive";
-}
-
 internal sealed class PluginVersionState
 {
     public string Version { get; set; } = "";
-    public string Status { get; set; } = PluginStatus.Uploaded;
+    public PluginStatus Status { get; set; } = PluginStatus.Uploaded;
     public string Sha256 { get; set; } = "";
     public long Size { get; set; }
     public string FileName { get; set; } = "";
@@ -27,14 +17,18 @@ internal sealed class PluginVersionState
 }
 
 /// <summary>
-/// The read model of one plugin, projected inline from its stream (so commands read it with the
-/// stream's version for optimistic concurrency). Uninstalled plugins keep their stream (the audit
-/// log) but are hidden from the list.
+/// The plugin aggregate's state: evolved from its stream by the <c>Apply</c> methods and stored
+/// inline as a snapshot, which is also the read model of the list and the detail. Decisions on it
+/// are <see cref="PluginDecider"/>'s. Uninstalled plugins keep their stream (the audit log) but are
+/// hidden from the list.
 /// </summary>
 internal sealed class PluginDetails
 {
     public string Id { get; set; } = "";
-    public long Version { get; set; }
+    /// <summary>The stream's version this state was built from (Marten sets it; not a plugin version).</summary>
+    [Marten.Schema.Version]
+    public long StreamVersion { get; set; }
+
     public string Name { get; set; } = "";
     public string Author { get; set; } = "";
     public string Description { get; set; } = "";
@@ -53,7 +47,7 @@ internal sealed class PluginDetails
             .OrderByDescending(v => v.Version, VersionOrder.Instance).FirstOrDefault();
 
     /// <summary>The plugin's status as API.md names it.</summary>
-    public string Status =>
+    public PluginStatus Status =>
         ActiveVersion is not null ? PluginStatus.Active
         : LastError is not null && Latest?.Status == PluginStatus.Ready ? PluginStatus.Failed
         : EverActivated && Latest?.Status == PluginStatus.Ready ? PluginStatus.Inactive
@@ -118,7 +112,7 @@ internal sealed class PluginDetails
         }
     });
 
-    public void Apply(PluginActivated e)
+    public void Apply(ActivationRecorded e)
     {
         ActiveVersion = e.Version;
         EverActivated = true;
@@ -132,13 +126,13 @@ internal sealed class PluginDetails
         UpdatedAt = e.At;
     }
 
-    public void Apply(PluginDeactivated e)
+    public void Apply(DeactivationRecorded e)
     {
         ActiveVersion = null;
         UpdatedAt = e.At;
     }
 
-    public void Apply(PluginUninstalled e)
+    public void Apply(UninstallRecorded e)
     {
         Uninstalled = true;
         ActiveVersion = null;

@@ -4,8 +4,9 @@ namespace CloudService.Modules.Plugins.Lifecycle;
 
 // The events of a plugin's stream (stream key = plugin id). They are the Plugins module's private
 // business and its audit log; the public integration events of Modules.Plugins.Contracts are
-// translated from them by the relay. Each records who and when; types are never renamed (Marten
-// stores the type name), changes are additive.
+// translated from them by the relay, so their names differ from the contract names on purpose. Each
+// records who and when; changes are additive. Marten stores an event's type name: a renamed class
+// keeps its stored name through StreamEventNames (a stream written before the rename still loads).
 
 internal interface IPluginStreamEvent
 {
@@ -23,11 +24,13 @@ internal sealed record PackageValidated(string Version, string By, DateTimeOffse
 /// <summary>Validation failed for every one of <see cref="Errors"/>; <see cref="Manifest"/> is the manifest as far as it could be read (added later: null in older events).</summary>
 internal sealed record PackageValidationFailed(string Version, string By, DateTimeOffset At, IReadOnlyList<string> Errors, PluginManifest? Manifest = null) : IPluginStreamEvent;
 
-internal sealed record PluginActivated(string Version, string By, DateTimeOffset At, string? PreviousVersion, string Instance, double ElapsedMs) : IPluginStreamEvent;
+/// <summary>The decision to run <see cref="Version"/> everywhere, taken after it loaded on <see cref="Instance"/> (stored as <c>plugin_activated</c>).</summary>
+internal sealed record ActivationRecorded(string Version, string By, DateTimeOffset At, string? PreviousVersion, string Instance, double ElapsedMs) : IPluginStreamEvent;
 
 internal sealed record PluginActivationFailed(string Version, string By, DateTimeOffset At, string Reason, string Instance) : IPluginStreamEvent;
 
-internal sealed record PluginDeactivated(string Version, string By, DateTimeOffset At) : IPluginStreamEvent;
+/// <summary>The decision to run no version any more (stored as <c>plugin_deactivated</c>).</summary>
+internal sealed record DeactivationRecorded(string Version, string By, DateTimeOffset At) : IPluginStreamEvent;
 
 /// <summary>An instance unloaded a plugin version and checked that its load context was collected.</summary>
 internal sealed record PluginUnloaded(string Version, string By, DateTimeOffset At, string Instance, bool Collected, int GcRounds, double ElapsedMs, bool InFlightDrained) : IPluginStreamEvent;
@@ -38,4 +41,5 @@ internal sealed record InstanceSyncFailed(string Version, string By, DateTimeOff
 /// <summary>A provider of the plugin failed to render; recorded so repeated failures are visible.</summary>
 internal sealed record RenderFailed(string Version, string By, DateTimeOffset At, string Reason) : IPluginStreamEvent;
 
-internal sealed record PluginUninstalled(string Version, string By, DateTimeOffset At, IReadOnlyList<string> Versions) : IPluginStreamEvent;
+/// <summary>The plugin was deleted with all its versions; the stream stays as its audit log (stored as <c>plugin_uninstalled</c>).</summary>
+internal sealed record UninstallRecorded(string Version, string By, DateTimeOffset At, IReadOnlyList<string> Versions) : IPluginStreamEvent;

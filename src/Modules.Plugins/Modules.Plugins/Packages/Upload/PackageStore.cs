@@ -1,7 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 
-namespace CloudService.Modules.Plugins.Upload;
+namespace CloudService.Modules.Plugins.Packages;
 
 /// <summary>
 /// Plugin packages live in PostgreSQL, the store every instance shares: an instance on another

@@ -2,12 +2,11 @@ using CloudService.BuildingBlocks.Security;
 using CloudService.BuildingBlocks.Web;
 using CloudService.Modules.Plugins.Lifecycle;
 using CloudService.Modules.Plugins.Packages;
-using CloudService.Modules.Plugins.Validation;
 using Hangfire;
 using Marten;
 using Microsoft.AspNetCore.Http;
 
-namespace CloudService.Modules.Plugins.Upload;
+namespace CloudService.Modules.Plugins.Packages;
 
 internal sealed record UploadAccepted(string PluginId, string Version, string StatusUrl);
 

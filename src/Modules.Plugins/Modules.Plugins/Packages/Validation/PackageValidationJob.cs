@@ -1,18 +1,16 @@
 using CloudService.Modules.Plugins.Lifecycle;
-using CloudService.Modules.Plugins.Packages;
-using CloudService.Modules.Plugins.Upload;
 using Hangfire;
 using Hangfire.Server;
 using Marten;
 using Microsoft.Extensions.Logging;
 
-namespace CloudService.Modules.Plugins.Validation;
+namespace CloudService.Modules.Plugins.Packages;
 
 /// <summary>
 /// Validates and extracts one uploaded version in the background. Runs under Hangfire with
 /// PostgreSQL storage: a restart mid-way re-runs it, so every step is safe to repeat.
 /// </summary>
-internal sealed class PackageValidationJob(IDocumentStore store, PackageStore packages, PluginsOptions options, ILogger<PackageValidationJob> logger)
+internal sealed class PackageValidationJob(IDocumentStore store, LocalInstall install, PluginsOptions options, TimeProvider clock, ILogger<PackageValidationJob> logger)
 {
     private const int Attempts = 3;
 
@@ -30,8 +28,8 @@ internal sealed class PackageValidationJob(IDocumentStore store, PackageStore pa
             }
         }
 
-        await AppendAsync(pluginId, new ValidationStarted(version, by, DateTimeOffset.UtcNow, options.InstanceName), cancellationToken);
-        var reporter = new ProgressReporter(store, PluginProgress.IdFor(pluginId, version));
+        await AppendAsync(pluginId, new ValidationStarted(version, by, clock.GetUtcNow(), options.InstanceName), cancellationToken);
+        var reporter = new ProgressReporter(store, clock, PluginProgress.IdFor(pluginId, version));
         await reporter.ReportAsync(new ValidationProgress(ValidationStage.Received, 0));
         try
         {
@@ -48,47 +46,36 @@ internal sealed class PackageValidationJob(IDocumentStore store, PackageStore pa
     private async Task ValidateAsync(string pluginId, string version, string by, ProgressReporter reporter, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var temp = Path.Combine(options.Root, ".incoming", $"{pluginId}-{version}-{Guid.NewGuid():N}.zip");
-        Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
-        try
+        if (await install.CopyValidateAndExtractAsync(pluginId, version, reporter, cancellationToken) is not { } result)
         {
-            if (!await packages.CopyToFileAsync(pluginId, version, temp, cancellationToken))
-            {
-                await FailAsync(pluginId, version, by, ["The package is no longer in the package store."], reporter, cancellationToken);
-                return;
-            }
-
-            var directory = options.VersionDirectory(pluginId, version);
-            var result = await new PackageValidator(options.Limits).ValidateAndExtractAsync(temp, directory, reporter, cancellationToken);
-            await reporter.FlushAsync();
-            if (!result.Succeeded)
-            {
-                await FailAsync(pluginId, version, by, result.Errors, reporter, cancellationToken, result.Manifest);
-                return;
-            }
-
-            if (result.Manifest!.Id != pluginId || result.Manifest.Version != version)
-            {
-                // Cannot happen while the upload reads the same manifest; if it does, the folder is not this version's.
-                Directory.Delete(directory, recursive: true);
-                await FailAsync(pluginId, version, by, [$"The manifest says {result.Manifest.Id} {result.Manifest.Version}, but the package was uploaded as {pluginId} {version}."], reporter, cancellationToken);
-                return;
-            }
-
-            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            await AppendAsync(pluginId, new PackageValidated(version, by, DateTimeOffset.UtcNow, result.Manifest, elapsed), cancellationToken);
-            await reporter.ReportAsync(new ValidationProgress(ValidationStage.Ready, 100));
-            logger.LogInformation("Plugin {PluginId} {Version} is valid and extracted ({Elapsed:0} ms)", pluginId, version, elapsed);
+            await FailAsync(pluginId, version, by, ["The package is no longer in the package store."], reporter, cancellationToken);
+            return;
         }
-        finally
+
+        await reporter.FlushAsync();
+        if (!result.Succeeded)
         {
-            File.Delete(temp);
+            await FailAsync(pluginId, version, by, result.Errors, reporter, cancellationToken, result.Manifest);
+            return;
         }
+
+        if (result.Manifest!.Id != pluginId || result.Manifest.Version != version)
+        {
+            // Cannot happen while the upload reads the same manifest; if it does, the folder is not this version's.
+            Directory.Delete(options.VersionDirectory(pluginId, version), recursive: true);
+            await FailAsync(pluginId, version, by, [$"The manifest says {result.Manifest.Id} {result.Manifest.Version}, but the package was uploaded as {pluginId} {version}."], reporter, cancellationToken);
+            return;
+        }
+
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        await AppendAsync(pluginId, new PackageValidated(version, by, clock.GetUtcNow(), result.Manifest, elapsed), cancellationToken);
+        await reporter.ReportAsync(new ValidationProgress(ValidationStage.Ready, 100));
+        logger.LogInformation("Plugin {PluginId} {Version} is valid and extracted ({Elapsed:0} ms)", pluginId, version, elapsed);
     }
 
     private async Task FailAsync(string pluginId, string version, string by, IReadOnlyList<string> errors, ProgressReporter reporter, CancellationToken ct, PluginManifest? manifest = null)
     {
-        await AppendAsync(pluginId, new PackageValidationFailed(version, by, DateTimeOffset.UtcNow, errors, manifest), ct);
+        await AppendAsync(pluginId, new PackageValidationFailed(version, by, clock.GetUtcNow(), errors, manifest), ct);
         await reporter.ReportAsync(new ValidationProgress(ValidationStage.Failed, 100));
         logger.LogWarning("Plugin {PluginId} {Version} failed validation: {Errors}", pluginId, version, string.Join(" | ", errors));
     }
@@ -101,7 +88,7 @@ internal sealed class PackageValidationJob(IDocumentStore store, PackageStore pa
     }
 
     /// <summary>Writes progress to its document, at most one write in flight, dropping superseded values.</summary>
-    private sealed class ProgressReporter(IDocumentStore store, string id) : IProgress<ValidationProgress>
+    private sealed class ProgressReporter(IDocumentStore store, TimeProvider clock, string id) : IProgress<ValidationProgress>
     {
         private readonly Lock gate = new();
         private ValidationProgress? pending;
@@ -186,7 +173,7 @@ internal sealed class PackageValidationJob(IDocumentStore store, PackageStore pa
                 Id = id,
                 Stage = StageName(progress.Stage),
                 Percent = progress.Percent,
-                UpdatedAt = DateTimeOffset.UtcNow,
+                UpdatedAt = clock.GetUtcNow(),
             });
             await session.SaveChangesAsync();
         }
