@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Options;
 using CloudService.Modules.Plugins.Lifecycle;
 using CloudService.Modules.Plugins.AdminUi;
 using CloudService.Modules.Plugins.Contracts;
@@ -21,7 +22,7 @@ public static class PluginsModule
     public static IServiceCollection AddPluginsModule(this IServiceCollection services, IConfiguration configuration)
     {
         var options = PluginsOptions.From(configuration);
-        services.AddSingleton(options);
+        services.AddStartupValidatedOptions(options);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => NpgsqlDataSource.Create(configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured.")));

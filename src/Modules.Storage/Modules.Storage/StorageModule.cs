@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Options;
 using CloudService.Modules.Storage.Blobs;
 using CloudService.Modules.Storage.Contracts;
 using CloudService.Modules.Storage.Delete;
@@ -11,6 +12,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CloudService.Modules.Storage;
 
@@ -21,7 +23,8 @@ public static class StorageModule
 
     public static IServiceCollection AddStorageModule(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(StorageOptions.From(configuration));
+        services.AddStartupValidatedOptions(StorageOptions.From(configuration));
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IBlobStore, LocalBlobStore>();
         services.AddSingleton<ContentLocks>();
         services.AddSingleton<StoredFiles>();

@@ -12,7 +12,7 @@ namespace CloudService.Modules.Plugins.Hosting;
 /// retired is skipped, and if that happens during an upgrade the fresh registry already holds the
 /// new version, which is asked instead.
 /// </summary>
-internal sealed class PreviewProviders(HookRegistry hooks, IDocumentStore store, ILogger<PreviewProviders> logger) : IPreviewProviders
+internal sealed class PreviewProviders(HookRegistry hooks, IDocumentStore store, TimeProvider clock, ILogger<PreviewProviders> logger) : IPreviewProviders
 {
     private const int MaxReasonLength = 2000;
     private MimeTypes mimeTypes = new(-1, []);
@@ -67,7 +67,7 @@ internal sealed class PreviewProviders(HookRegistry hooks, IDocumentStore store,
             }
         }
 
-        await InformationalEvents.AppendAsync(store, pluginId, new RenderFailed(version, "system", DateTimeOffset.UtcNow, reason), cancellationToken);
+        await InformationalEvents.AppendAsync(store, pluginId, new RenderFailed(version, "system", clock.GetUtcNow(), reason), cancellationToken);
     }
 
     /// <summary>The first provider that accepts the file, with its plugin entered (the caller must Exit it), or null.</summary>

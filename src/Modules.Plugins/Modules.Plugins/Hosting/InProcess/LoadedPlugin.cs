@@ -8,7 +8,7 @@ namespace CloudService.Modules.Plugins.Hosting;
 /// a gate that counts calls in flight so retiring it can wait for them. Once retired, every
 /// reference into the plugin's context is dropped here, so the host holds nothing that pins it.
 /// </summary>
-internal sealed class LoadedPlugin(string pluginId, string version, PluginLoadContext context)
+internal sealed class LoadedPlugin(string pluginId, string version, PluginLoadContext context, DateTimeOffset loadedAt)
 {
     private readonly Lock gate = new();
     private readonly TaskCompletionSource drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -18,7 +18,7 @@ internal sealed class LoadedPlugin(string pluginId, string version, PluginLoadCo
 
     public string PluginId { get; } = pluginId;
     public string Version { get; } = version;
-    public DateTimeOffset LoadedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset LoadedAt { get; } = loadedAt;
 
     /// <summary>The plugin's entry instance, set once it is created.</summary>
     public IPlugin? Instance { get; set; }

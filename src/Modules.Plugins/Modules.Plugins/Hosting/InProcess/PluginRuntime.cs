@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
+using CloudService.Plugins.PackageRules;
 using CloudService.Plugins.Sdk;
 using Microsoft.Extensions.Logging;
 
@@ -21,7 +22,7 @@ internal sealed record LoadedPluginInfo(string PluginId, string Version, DateTim
 /// The host keeps only SDK interfaces and primitives of a plugin, and never logs with, serialises,
 /// publishes or caches its types (ADR 0002).
 /// </summary>
-internal sealed class PluginRuntime(HookRegistry hooks, ILoggerFactory loggers, PluginsOptions options, ILogger<PluginRuntime> logger) : IDisposable
+internal sealed class PluginRuntime(HookRegistry hooks, ILoggerFactory loggers, PluginsOptions options, TimeProvider clock, ILogger<PluginRuntime> logger) : IDisposable
 {
     private readonly ConcurrentDictionary<string, LoadedPlugin> loaded = new(StringComparer.Ordinal);
 
@@ -155,7 +156,7 @@ internal sealed class PluginRuntime(HookRegistry hooks, ILoggerFactory loggers, 
             return (null, $"The plugin's dependency manifest cannot be read: {Describe(e)}");
         }
 
-        var plugin = new LoadedPlugin(pluginId, version, context);
+        var plugin = new LoadedPlugin(pluginId, version, context, clock.GetUtcNow());
         var error = await StartAsync(plugin, context, path, directory);
         if (error is null)
         {
@@ -173,7 +174,7 @@ internal sealed class PluginRuntime(HookRegistry hooks, ILoggerFactory loggers, 
         try
         {
             var assembly = context.LoadFromAssemblyPath(path);
-            var candidates = assembly.GetExportedTypes().Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IPlugin).IsAssignableFrom(t)).ToList();
+            var candidates = assembly.GetExportedTypes().Where(t => PluginPackageRules.IsEntryCandidate(t) && typeof(IPlugin).IsAssignableFrom(t)).ToList();
             if (candidates.Count != 1)
             {
                 return candidates.Count == 0

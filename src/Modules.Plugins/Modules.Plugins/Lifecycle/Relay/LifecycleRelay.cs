@@ -6,6 +6,8 @@ using Marten;
 using Marten.Subscriptions;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
 using Contract = CloudService.Modules.Plugins.Contracts;
 
 namespace CloudService.Modules.Plugins.Lifecycle;
@@ -46,30 +48,37 @@ internal sealed class LifecycleRelay : SubscriptionBase
                 continue;
             }
 
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    timeout.CancelAfter(TimeSpan.FromSeconds(10));
-                    await bus.Publish(message, message.GetType(), timeout.Token);
-                    break;
-                }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-                {
-                    if (attempt == 1 || attempt % 20 == 0)
-                    {
-                        logger.LogWarning(ex, "Cannot publish {EventType} of plugin {PluginId} yet (attempt {Attempt}); retrying until the broker answers",
-                            message.GetType().Name, e.StreamKey, attempt);
-                    }
-
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * attempt)), cancellationToken);
-                }
-            }
+            await Publishing(message.GetType().Name, e.StreamKey).ExecuteAsync(
+                async token => await bus.Publish(message, message.GetType(), token), cancellationToken);
         }
 
         return NullChangeListener.Instance;
     }
+
+    /// <summary>
+    /// Until the broker answers, however long that takes: the subscription must not move past an
+    /// event that was not published. Each attempt is bounded; the pause grows to 5 s.
+    /// </summary>
+    private ResiliencePipeline Publishing(string eventType, string? pluginId) => new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is not null && !args.Context.CancellationToken.IsCancellationRequested),
+            MaxRetryAttempts = int.MaxValue,
+            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * (args.AttemptNumber + 1)))),
+            OnRetry = args =>
+            {
+                var attempt = args.AttemptNumber + 1;
+                if (attempt == 1 || attempt % 20 == 0)
+                {
+                    logger.LogWarning(args.Outcome.Exception, "Cannot publish {EventType} of plugin {PluginId} yet (attempt {Attempt}); retrying until the broker answers",
+                        eventType, pluginId, attempt);
+                }
+
+                return ValueTask.CompletedTask;
+            },
+        })
+        .AddTimeout(TimeSpan.FromSeconds(10))
+        .Build();
 
     internal static object? Translate(IEvent e)
     {

@@ -1,4 +1,6 @@
 using Marten;
+using Polly;
+using Polly.Retry;
 
 namespace CloudService.Modules.Plugins.Lifecycle;
 
@@ -10,23 +12,22 @@ namespace CloudService.Modules.Plugins.Lifecycle;
 /// </summary>
 internal static class InformationalEvents
 {
-    private const int Attempts = 10;
-
-    public static async Task AppendAsync(IDocumentStore store, string pluginId, IPluginStreamEvent e, CancellationToken ct)
-    {
-        for (var attempt = 1; ; attempt++)
+    private static readonly ResiliencePipeline Retry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
         {
-            try
-            {
-                await using var session = store.LightweightSession();
-                session.Events.Append(pluginId, e);
-                await session.SaveChangesAsync(ct);
-                return;
-            }
-            catch (Exception error) when (attempt < Attempts && Concurrency.IsConflict(error))
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20) * attempt), ct);
-            }
-        }
-    }
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(Concurrency.IsConflict),
+            MaxRetryAttempts = 9,
+            BackoffType = DelayBackoffType.Linear,
+            Delay = TimeSpan.FromMilliseconds(12),
+            UseJitter = true,
+        })
+        .Build();
+
+    public static async Task AppendAsync(IDocumentStore store, string pluginId, IPluginStreamEvent e, CancellationToken ct) =>
+        await Retry.ExecuteAsync(async token =>
+        {
+            await using var session = store.LightweightSession();
+            session.Events.Append(pluginId, e);
+            await session.SaveChangesAsync(token);
+        }, ct);
 }

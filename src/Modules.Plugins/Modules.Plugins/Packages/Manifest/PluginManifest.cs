@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using CloudService.Plugins.PackageRules;
 using CloudService.Plugins.Sdk;
 using Semver;
 
@@ -15,27 +15,25 @@ internal sealed record PluginManifest(string Id, string Name, string Version, st
 /// </summary>
 internal sealed record ManifestReading(PluginManifest? Manifest, IReadOnlyList<string> IdentityErrors, IReadOnlyList<string> Errors);
 
-internal static partial class ManifestReader
+internal static class ManifestReader
 {
-    public const string FileName = "plugin.json";
-    private const int MaxIdLength = 64;
-    private const int MaxVersionLength = 64;
+    public const string FileName = PluginPackageRules.ManifestFileName;
+    private const int MaxIdLength = PluginPackageRules.MaxIdLength;
 
     private static readonly SemVersion HostSdk = SemVersion.Parse(SdkInfo.Version, SemVersionStyles.Strict);
 
     /// <summary>Whether <paramref name="id"/> is a well-formed plugin id (a lower-case slug): the only ids folders are named after.</summary>
-    public static bool IsPluginId(string id) => id.Length is > 0 and <= MaxIdLength && Slug().IsMatch(id);
+    public static bool IsPluginId(string id) => PluginPackageRules.IsPluginId(id);
 
     /// <summary>Whether <paramref name="version"/> is a well-formed plugin version (strict SemVer): the only versions folders are named after.</summary>
-    public static bool IsPluginVersion(string version) =>
-        version.Length is > 0 and <= MaxVersionLength && SemVersion.TryParse(version, SemVersionStyles.Strict, out _);
+    public static bool IsPluginVersion(string version) => PluginPackageRules.IsPluginVersion(version);
 
     public static ManifestReading Read(ReadOnlyMemory<byte> json)
     {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 16 });
+            document = JsonDocument.Parse(json, PluginPackageRules.ManifestJson);
         }
         catch (JsonException e)
         {
@@ -84,7 +82,7 @@ internal static partial class ManifestReader
             var sdkVersion = Required(root, "sdkVersion", errors);
             if (sdkVersion.Length > 0)
             {
-                if (!SemVersionRange.TryParseNpm(sdkVersion, out var range))
+                if (!PluginPackageRules.TryParseSdkRange(sdkVersion, out var range))
                 {
                     errors.Add($"{FileName}: sdkVersion '{sdkVersion}' is not a version range (npm style, e.g. ^1.0.0 or >=1.0.0 <2.0.0).");
                 }
@@ -140,7 +138,7 @@ internal static partial class ManifestReader
         var types = new List<string>();
         foreach (var item in value.EnumerateArray())
         {
-            if (item.ValueKind == JsonValueKind.String && MimeType().IsMatch(item.GetString()!))
+            if (item.ValueKind == JsonValueKind.String && PluginPackageRules.IsMimeType(item.GetString()!))
             {
                 types.Add(item.GetString()!);
             }
@@ -160,9 +158,7 @@ internal static partial class ManifestReader
             return null;
         }
 
-        if (value.ValueKind == JsonValueKind.String
-            && Uri.TryCreate(value.GetString(), UriKind.Absolute, out var uri)
-            && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp))
+        if (value.ValueKind == JsonValueKind.String && PluginPackageRules.IsHomepage(value.GetString()))
         {
             return value.GetString();
         }
@@ -170,10 +166,4 @@ internal static partial class ManifestReader
         errors.Add($"{FileName}: homepage {value.GetRawText()} is not an http(s) address.");
         return null;
     }
-
-    [GeneratedRegex("^[a-z0-9]+(?:-[a-z0-9]+)*$", RegexOptions.CultureInvariant)]
-    private static partial Regex Slug();
-
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$", RegexOptions.CultureInvariant)]
-    private static partial Regex MimeType();
 }

@@ -15,7 +15,7 @@ internal sealed record UploadAccepted(string PluginId, string Version, string St
 /// can be told without unpacking — not a ZIP, no readable manifest — is refused here (400), and
 /// such refusals are kept on record too.
 /// </summary>
-internal sealed class PackageUploads(IDocumentStore store, IBackgroundJobClient jobs, PluginsOptions options)
+internal sealed class PackageUploads(IDocumentStore store, IBackgroundJobClient jobs, PluginsOptions options, TimeProvider clock)
 {
     public async Task<IResult> UploadAsync(HttpContext http, CancellationToken ct)
     {
@@ -56,9 +56,9 @@ internal sealed class PackageUploads(IDocumentStore store, IBackgroundJobClient 
             // One transaction for the package and its event: a loser of a concurrent upload stores nothing.
             await session.BeginTransactionAsync(ct);
             await PackageStore.SaveAsync(session.Connection!, manifest.Id, manifest.Version, file.Sha256, file.TempPath, ct);
-            stream.AppendOne(new PackageUploaded(manifest.Version, by, DateTimeOffset.UtcNow, file.Sha256, file.Size,
+            stream.AppendOne(new PackageUploaded(manifest.Version, by, clock.GetUtcNow(), file.Sha256, file.Size,
                 Path.GetFileName(file.FileName), string.IsNullOrWhiteSpace(manifest.Name) ? manifest.Id : manifest.Name));
-            session.Store(new PluginProgress { Id = PluginProgress.IdFor(manifest.Id, manifest.Version), Stage = "received", UpdatedAt = DateTimeOffset.UtcNow });
+            session.Store(new PluginProgress { Id = PluginProgress.IdFor(manifest.Id, manifest.Version), Stage = "received", UpdatedAt = clock.GetUtcNow() });
 
             try
             {
@@ -82,7 +82,7 @@ internal sealed class PackageUploads(IDocumentStore store, IBackgroundJobClient 
     private async Task RecordRejectionAsync(string fileName, IReadOnlyList<string> errors, string by, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
-        session.Store(new RejectedUpload { Id = Guid.NewGuid(), FileName = Path.GetFileName(fileName), Errors = [.. errors], By = by, At = DateTimeOffset.UtcNow });
+        session.Store(new RejectedUpload { Id = Guid.NewGuid(), FileName = Path.GetFileName(fileName), Errors = [.. errors], By = by, At = clock.GetUtcNow() });
         await session.SaveChangesAsync(ct);
     }
 }

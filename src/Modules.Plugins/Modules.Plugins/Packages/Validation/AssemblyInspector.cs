@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
+using CloudService.Plugins.PackageRules;
 using CloudService.Plugins.Sdk;
 
 namespace CloudService.Modules.Plugins.Packages;
@@ -12,8 +13,8 @@ namespace CloudService.Modules.Plugins.Packages;
 internal static class AssemblyInspector
 {
     private const int MaxTypeDepth = 32;
-    private static readonly string SdkNamespace = typeof(IPlugin).Namespace!;
-    private static readonly string PluginInterface = $"{SdkNamespace}.{nameof(IPlugin)}";
+    private const string SdkNamespace = PluginPackageRules.SdkNamespace;
+    private const string PluginInterface = PluginPackageRules.PluginInterface;
     private static readonly Version HostSdkAssemblyVersion = typeof(IPlugin).Assembly.GetName().Version!;
 
     /// <summary>The assembly name of a managed assembly; null for anything else (a native library, random bytes).</summary>
@@ -81,7 +82,7 @@ internal static class AssemblyInspector
             foreach (var handle in md.TypeDefinitions)
             {
                 var type = md.GetTypeDefinition(handle);
-                if (IsInstantiableClass(md, type) && Implements(main, handle, 0))
+                if (PluginPackageRules.IsEntryCandidate(md, type) && Implements(main, handle, 0))
                 {
                     implementations.Add((FullName(md, type), HasPublicParameterlessConstructor(md, type)));
                 }
@@ -102,35 +103,6 @@ internal static class AssemblyInspector
         }
 
         return problems;
-    }
-
-    private static bool IsInstantiableClass(MetadataReader md, TypeDefinition type)
-    {
-        const TypeAttributes notInstantiable = TypeAttributes.Abstract | TypeAttributes.Interface;
-        return (type.Attributes & notInstantiable) == 0
-               && IsPubliclyVisible(md, type)
-               && type.GetGenericParameters().Count == 0
-               && !IsValueType(md, type);
-    }
-
-    private static bool IsPubliclyVisible(MetadataReader md, TypeDefinition type) =>
-        (type.Attributes & TypeAttributes.VisibilityMask) switch
-        {
-            TypeAttributes.Public => true,
-            TypeAttributes.NestedPublic => IsPubliclyVisible(md, md.GetTypeDefinition(type.GetDeclaringType())),
-            _ => false,
-        };
-
-    private static bool IsValueType(MetadataReader md, TypeDefinition type)
-    {
-        if (type.BaseType.Kind != HandleKind.TypeReference)
-        {
-            return false;
-        }
-
-        var baseType = md.GetTypeReference((TypeReferenceHandle)type.BaseType);
-        return md.StringComparer.Equals(baseType.Namespace, "System")
-               && (md.StringComparer.Equals(baseType.Name, "ValueType") || md.StringComparer.Equals(baseType.Name, "Enum"));
     }
 
     private static bool HasPublicParameterlessConstructor(MetadataReader md, TypeDefinition type)
@@ -189,7 +161,7 @@ internal static class AssemblyInspector
         {
             var md = module.Reader;
             var reference = md.GetTypeReference((TypeReferenceHandle)interfaceHandle);
-            if (md.StringComparer.Equals(reference.Name, nameof(IPlugin))
+            if (md.StringComparer.Equals(reference.Name, PluginPackageRules.PluginInterfaceName)
                 && md.StringComparer.Equals(reference.Namespace, SdkNamespace)
                 && reference.ResolutionScope.Kind == HandleKind.AssemblyReference
                 && md.StringComparer.Equals(md.GetAssemblyReference((AssemblyReferenceHandle)reference.ResolutionScope).Name, SdkInfo.AssemblyName))
