@@ -1,10 +1,13 @@
 using CloudService.Modules.Plugins.Hosting;
 using CloudService.Modules.Plugins.Packages;
 using Marten;
+using Polly;
+using Polly.Retry;
 
 namespace CloudService.Modules.Plugins.Lifecycle;
 
-internal sealed record CommandResult(Outcome Outcome, string? Detail = null, string? Version = null);
+/// <param name="LostToInformational">The command lost its race only to informational events (an unload recorded by another instance): deciding again is safe.</param>
+internal sealed record CommandResult(Outcome Outcome, string? Detail = null, string? Version = null, bool LostToInformational = false);
 
 /// <summary>
 /// Activate, deactivate and delete: read the plugin's stream with its version, let
@@ -17,6 +20,17 @@ internal sealed class PluginCommands(
     PluginsOptions options, TimeProvider clock)
 {
     private const string LostRace = "Another change to this plugin won; reload and try again.";
+
+    // Informational events (PluginUnloaded from another instance, RenderFailed) move the stream's
+    // version without deciding anything; a command that lost only to them decides again.
+    private static readonly ResiliencePipeline<CommandResult> DecideAgain = new ResiliencePipelineBuilder<CommandResult>()
+        .AddRetry(new RetryStrategyOptions<CommandResult>
+        {
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { LostToInformational: true }),
+            MaxRetryAttempts = 3,
+            Delay = TimeSpan.Zero,
+        })
+        .Build();
 
     public async Task<CommandResult> ActivateAsync(string pluginId, string? version, string by, CancellationToken ct)
     {
@@ -49,6 +63,11 @@ internal sealed class PluginCommands(
     public async Task<CommandResult> DeactivateAsync(string pluginId, string by, CancellationToken ct)
     {
         using var held = await locks.AcquireAsync(pluginId, ct);
+        return await DecideAgain.ExecuteAsync(token => TryDeactivateAsync(pluginId, by, token), ct);
+    }
+
+    private async ValueTask<CommandResult> TryDeactivateAsync(string pluginId, string by, CancellationToken ct)
+    {
         await using var session = store.LightweightSession();
         var stream = await session.Events.FetchForWriting<PluginDetails>(pluginId, ct);
         var decision = PluginDecider.Decide(new Deactivate(pluginId, by, clock.GetUtcNow()), stream.Aggregate);
@@ -61,7 +80,7 @@ internal sealed class PluginCommands(
         stream.AppendMany(decision.Events);
         if (!await TrySaveAsync(session, ct))
         {
-            return new(Outcome.Conflict, LostRace);
+            return await LostRaceAsync(pluginId, stream.Aggregate!.StreamVersion, ct);
         }
 
         var converged = await convergence.ConvergeHeldAsync(pluginId, new DesiredRun(null, null, false), ct);
@@ -72,6 +91,11 @@ internal sealed class PluginCommands(
     public async Task<CommandResult> DeleteAsync(string pluginId, string by, CancellationToken ct)
     {
         using var held = await locks.AcquireAsync(pluginId, ct);
+        return await DecideAgain.ExecuteAsync(token => TryDeleteAsync(pluginId, by, token), ct);
+    }
+
+    private async ValueTask<CommandResult> TryDeleteAsync(string pluginId, string by, CancellationToken ct)
+    {
         await using var session = store.LightweightSession();
         var stream = await session.Events.FetchForWriting<PluginDetails>(pluginId, ct);
         var plugin = stream.Aggregate;
@@ -89,13 +113,21 @@ internal sealed class PluginCommands(
 
         if (!await TrySaveAsync(session, ct))
         {
-            return new(Outcome.Conflict, LostRace);
+            return await LostRaceAsync(pluginId, plugin.StreamVersion, ct);
         }
 
         var converged = await convergence.ConvergeHeldAsync(pluginId, DesiredRun.From(null), ct);
         await convergence.RecordUnloadAsync(converged.Unloaded, ct);
         await packages.DeleteAsync(pluginId, ct);
         return new(Outcome.Ok);
+    }
+
+    private async Task<CommandResult> LostRaceAsync(string pluginId, long readVersion, CancellationToken ct)
+    {
+        await using var query = store.QuerySession();
+        var newer = (await query.Events.FetchStreamAsync(pluginId, token: ct)).Where(e => e.Version > readVersion).ToList();
+        var informationalOnly = newer.Count > 0 && newer.All(e => e.Data is PluginUnloaded or InstanceSyncFailed or RenderFailed);
+        return new(Outcome.Conflict, LostRace, LostToInformational: informationalOnly);
     }
 
     private static async Task<bool> TrySaveAsync(IDocumentSession session, CancellationToken ct)
