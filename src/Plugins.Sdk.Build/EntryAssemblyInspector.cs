@@ -1,19 +1,16 @@
-using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
+using CloudService.Plugins.PackageRules;
 
 namespace CloudService.Plugins.Sdk.Build;
 
 /// <summary>
 /// Looks into the entry assembly with System.Reflection.Metadata (as the server does; nothing is
-/// loaded) for what the host instantiates: a public, non-abstract class implementing
-/// <c>CloudService.Plugins.Sdk.IPlugin</c>, directly or through base classes of the same assembly.
+/// loaded) for what the host instantiates (<see cref="PluginPackageRules.IsEntryCandidate(MetadataReader, TypeDefinition)"/>),
+/// implementing IPlugin directly or through base classes of the same assembly.
 /// </summary>
 internal static class EntryAssemblyInspector
 {
-    private const string SdkNamespace = "CloudService.Plugins.Sdk";
-    private const string PluginInterface = "IPlugin";
-
     /// <summary>Null when the assembly holds a plugin type; otherwise why not.</summary>
     public static string? Problem(string path)
     {
@@ -36,9 +33,7 @@ internal static class EntryAssemblyInspector
             foreach (var handle in md.TypeDefinitions)
             {
                 var type = md.GetTypeDefinition(handle);
-                var attributes = type.Attributes;
-                if ((attributes & TypeAttributes.VisibilityMask) != TypeAttributes.Public
-                    || (attributes & (TypeAttributes.Abstract | TypeAttributes.Interface)) != 0)
+                if (!PluginPackageRules.IsEntryCandidate(md, type))
                 {
                     continue;
                 }
@@ -54,7 +49,7 @@ internal static class EntryAssemblyInspector
             }
 
             // A base class from another assembly might implement IPlugin; the server decides then.
-            return undecided ? null : $"has no public, non-abstract class implementing {SdkNamespace}.{PluginInterface}";
+            return undecided ? null : $"has no public, non-abstract class implementing {PluginPackageRules.PluginInterface}";
         }
         catch (BadImageFormatException)
         {
@@ -77,7 +72,7 @@ internal static class EntryAssemblyInspector
             if (@interface.Kind == HandleKind.TypeReference)
             {
                 var reference = md.GetTypeReference((TypeReferenceHandle)@interface);
-                if (md.StringComparer.Equals(reference.Name, PluginInterface) && md.StringComparer.Equals(reference.Namespace, SdkNamespace))
+                if (PluginPackageRules.IsPluginInterface(md.GetString(reference.Namespace), md.GetString(reference.Name)))
                 {
                     return true;
                 }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using CloudService.Plugins.PackageRules;
 using Semver;
 
 namespace CloudService.Plugins.Sdk.Build;
@@ -12,14 +12,14 @@ internal sealed record PluginManifestFields(string Id, string Version, string En
 
 /// <summary>
 /// The server's manifest rules (API.md "Plugin package", issue 3), applied at pack time so that a
-/// package the server would refuse is never produced. Kept in step with the server's validator;
-/// the pack-time rules add what only the build knows: the project's version and the SDK it references.
+/// package the server would refuse is never produced. The rules themselves are
+/// <see cref="PluginPackageRules"/>, the same source file the server compiles; this class words them
+/// as CSP errors and adds what only the build knows: the project's version and the SDK it references.
 /// </summary>
-internal static partial class PluginManifestRules
+internal static class PluginManifestRules
 {
-    public const string FileName = "plugin.json";
-    private const int MaxIdLength = 64;
-    private const int MaxVersionLength = 64;
+    public const string FileName = PluginPackageRules.ManifestFileName;
+    private const int MaxIdLength = PluginPackageRules.MaxIdLength;
 
     /// <summary>Checks <paramref name="json"/>; <paramref name="projectVersion"/> and <paramref name="sdkVersion"/> are what the build uses.</summary>
     public static (PluginManifestFields? Manifest, IReadOnlyList<PackProblem> Problems) Check(byte[] json, string projectVersion, string sdkVersion)
@@ -28,7 +28,7 @@ internal static partial class PluginManifestRules
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 16 });
+            document = JsonDocument.Parse(json, PluginPackageRules.ManifestJson);
         }
         catch (JsonException e)
         {
@@ -44,7 +44,7 @@ internal static partial class PluginManifestRules
             }
 
             var id = Required(root, "id", problems);
-            if (id.Length > 0 && (id.Length > MaxIdLength || !Slug().IsMatch(id)))
+            if (id.Length > 0 && !PluginPackageRules.IsPluginId(id))
             {
                 problems.Add(new("CSP004", $"{FileName}: id '{id}' is not a lower-case slug (a-z, 0-9 and single hyphens, at most {MaxIdLength} characters, e.g. 'csv-preview')."));
             }
@@ -52,7 +52,7 @@ internal static partial class PluginManifestRules
             var version = Required(root, "version", problems);
             if (version.Length > 0)
             {
-                if (version.Length > MaxVersionLength || !SemVersion.TryParse(version, SemVersionStyles.Strict, out _))
+                if (!PluginPackageRules.IsPluginVersion(version))
                 {
                     problems.Add(new("CSP005", $"{FileName}: version '{version}' is not a SemVer version (e.g. 1.2.3 or 1.2.3-beta.1)."));
                 }
@@ -85,7 +85,7 @@ internal static partial class PluginManifestRules
 
     private static void CheckSdkRange(string range, string sdkVersion, List<PackProblem> problems)
     {
-        if (!SemVersionRange.TryParseNpm(range, out var parsed))
+        if (!PluginPackageRules.TryParseSdkRange(range, out var parsed))
         {
             problems.Add(new("CSP008", $"{FileName}: sdkVersion '{range}' is not a version range (npm style, e.g. ^1.0.0 or >=1.0.0 <2.0.0)."));
             return;
@@ -141,7 +141,7 @@ internal static partial class PluginManifestRules
 
         foreach (var item in value.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.String || !MimeType().IsMatch(item.GetString()!))
+            if (item.ValueKind != JsonValueKind.String || !PluginPackageRules.IsMimeType(item.GetString()!))
             {
                 problems.Add(new("CSP010", $"{FileName}: mimeTypes holds {item.GetRawText()}, which is not a MIME type like text/csv."));
             }
@@ -155,9 +155,7 @@ internal static partial class PluginManifestRules
             return;
         }
 
-        if (value.ValueKind != JsonValueKind.String
-            || !Uri.TryCreate(value.GetString(), UriKind.Absolute, out var uri)
-            || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        if (value.ValueKind != JsonValueKind.String || !PluginPackageRules.IsHomepage(value.GetString()))
         {
             problems.Add(new("CSP010", $"{FileName}: homepage {value.GetRawText()} is not an http(s) address."));
         }
@@ -168,10 +166,4 @@ internal static partial class PluginManifestRules
         && name.Length > 4
         && name.IndexOfAny(['/', '\\', ':', '\0']) < 0
         && name != ".." && !name.StartsWith('.');
-
-    [GeneratedRegex("^[a-z0-9]+(?:-[a-z0-9]+)*$", RegexOptions.CultureInvariant)]
-    private static partial Regex Slug();
-
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$", RegexOptions.CultureInvariant)]
-    private static partial Regex MimeType();
 }

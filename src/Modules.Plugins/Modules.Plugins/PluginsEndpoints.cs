@@ -1,9 +1,8 @@
 using System.Text.Json;
 using CloudService.BuildingBlocks.Security;
-using CloudService.Modules.Plugins.Activation;
 using CloudService.Modules.Plugins.Lifecycle;
-using CloudService.Modules.Plugins.Runtime;
-using CloudService.Modules.Plugins.Upload;
+using CloudService.Modules.Plugins.Hosting;
+using CloudService.Modules.Plugins.Packages;
 using Marten;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -90,14 +89,14 @@ internal static class PluginsEndpoints
     /// Polls the projection (cheap: one primary-key read) and pushes every change. Polling the
     /// database, rather than listening in-process, works whichever instance runs the job.
     /// </summary>
-    private static async Task StreamProgressAsync(string pluginId, HttpContext http, IQuerySession session, PluginRuntime runtime, IOptions<JsonOptions> json, CancellationToken ct)
+    private static async Task StreamProgressAsync(string pluginId, HttpContext http, IQuerySession session, PluginRuntime runtime, IOptions<JsonOptions> json, TimeProvider clock, CancellationToken ct)
     {
         http.Response.Headers.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no";
-        var deadline = DateTimeOffset.UtcNow.AddMinutes(10);
+        var deadline = clock.GetUtcNow().AddMinutes(10);
         string? last = null;
-        while (!ct.IsCancellationRequested && DateTimeOffset.UtcNow < deadline)
+        while (!ct.IsCancellationRequested && clock.GetUtcNow() < deadline)
         {
             var detail = await LoadDetailAsync(session, runtime, pluginId, ct);
             if (detail is null)
@@ -120,7 +119,7 @@ internal static class PluginsEndpoints
                 return;
             }
 
-            await Task.Delay(200, ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), clock, ct);
         }
     }
 }

@@ -1,12 +1,10 @@
 using CloudService.BuildingBlocks.Web;
-using CloudService.Modules.Plugins.Activation;
+using CloudService.BuildingBlocks.Options;
+using CloudService.Modules.Plugins.Lifecycle;
 using CloudService.Modules.Plugins.AdminUi;
 using CloudService.Modules.Plugins.Contracts;
-using CloudService.Modules.Plugins.Lifecycle;
-using CloudService.Modules.Plugins.Relay;
-using CloudService.Modules.Plugins.Runtime;
-using CloudService.Modules.Plugins.Upload;
-using CloudService.Modules.Plugins.Validation;
+using CloudService.Modules.Plugins.Hosting;
+using CloudService.Modules.Plugins.Packages;
 using JasperFx.Events.Projections;
 using Marten;
 using MassTransit;
@@ -14,6 +12,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
 namespace CloudService.Modules.Plugins;
@@ -24,13 +23,14 @@ public static class PluginsModule
     public static IServiceCollection AddPluginsModule(this IServiceCollection services, IConfiguration configuration)
     {
         var options = PluginsOptions.From(configuration);
-        services.AddSingleton(options);
+        services.AddStartupValidatedOptions(options);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => NpgsqlDataSource.Create(configuration.GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured.")));
         services.AddSingleton(sp => new PackageStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<PluginLocks>();
         services.AddSingleton<LocalInstall>();
-        services.AddSingleton<PluginStateSync>();
+        services.AddSingleton<PluginConvergence>();
         services.AddSingleton<PluginCommands>();
         services.AddScoped<PackageUploads>();
         services.AddTransient<PackageValidationJob>();
@@ -43,6 +43,7 @@ public static class PluginsModule
             marten.Schema.For<PluginDetails>().DatabaseSchemaName("plugins");
             marten.Schema.For<PluginProgress>().DatabaseSchemaName("plugins");
             marten.Schema.For<RejectedUpload>().DatabaseSchemaName("plugins");
+            StreamEventNames.Map(marten);
             marten.Projections.Snapshot<PluginDetails>(SnapshotLifecycle.Inline);
             // A relay must never skip an event it failed to publish.
             marten.Projections.Errors.SkipApplyErrors = false;

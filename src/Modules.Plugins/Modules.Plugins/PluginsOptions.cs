@@ -1,9 +1,10 @@
+using System.ComponentModel.DataAnnotations;
 using CloudService.Modules.Plugins.Packages;
 using Microsoft.Extensions.Configuration;
 
 namespace CloudService.Modules.Plugins;
 
-internal sealed class PluginsOptions
+internal sealed class PluginsOptions : IValidatableObject
 {
     /// <summary>Where packages are extracted: <c>&lt;Root&gt;/&lt;id&gt;/&lt;version&gt;/</c>. Local to each instance.</summary>
     public string Root { get; set; } = "";
@@ -11,15 +12,19 @@ internal sealed class PluginsOptions
     public PackageLimits Limits { get; set; } = new();
 
     /// <summary>How often each instance re-reads the stored activation state, in case a broadcast was missed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "1.00:00:00", ErrorMessage = "CloudService:Plugins:ReconcileInterval must lie between {1} and {2}.")]
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How long a plugin's constructor and <c>Register</c> (and, on deactivation, its Dispose) may take.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00", ErrorMessage = "CloudService:Plugins:ActivationTimeout must lie between {1} and {2}.")]
     public TimeSpan ActivationTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long deactivation waits for calls in flight (renders) before unloading anyway.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "CloudService:Plugins:DrainTimeout must lie between {1} and {2}.")]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How many GC rounds deactivation spends checking that an unloaded plugin's context was collected.</summary>
+    [Range(1, 1000, ErrorMessage = "CloudService:Plugins:MaxGcRounds must lie between {1} and {2}.")]
     public int MaxGcRounds { get; set; } = 10;
 
     /// <summary>This instance's name in the audit log and in its fan-out queue.</summary>
@@ -34,6 +39,14 @@ internal sealed class PluginsOptions
 
     public string VersionDirectory(string pluginId, string version) =>
         ManifestReader.IsPluginVersion(version) ? Path.Combine(PluginDirectory(pluginId), version) : throw new ArgumentException($"'{version}' is not a plugin version.", nameof(version));
+
+    /// <summary>The package limits are a nested object: data annotations alone would not look into it.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(Limits, new ValidationContext(Limits), results, validateAllProperties: true);
+        return results;
+    }
 
     public static PluginsOptions From(IConfiguration configuration)
     {

@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Options;
 using CloudService.Modules.Preview.Cache;
 using CloudService.Modules.Preview.Generation;
 using CloudService.Modules.Preview.Invalidation;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CloudService.Modules.Preview;
 
@@ -17,7 +19,8 @@ public static class PreviewModule
 {
     public static IServiceCollection AddPreviewModule(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(PreviewOptions.From(configuration));
+        services.AddStartupValidatedOptions(PreviewOptions.From(configuration));
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new PreviewDatabase(configuration, sp.GetRequiredService<PreviewOptions>()));
         services.AddSingleton<PreviewStore>();
         services.AddSingleton<PreviewCache>();

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 
 namespace CloudService.Modules.Preview;
@@ -6,57 +7,71 @@ namespace CloudService.Modules.Preview;
 internal sealed class PreviewOptions
 {
     /// <summary>Upper bound of the shared PostgreSQL cache; least recently used previews go first.</summary>
+    [Range(1, long.MaxValue, ErrorMessage = "CloudService:Preview:MaxCacheBytes must be a positive number of bytes.")]
     public long MaxCacheBytes { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>Each instance keeps the hottest previews in memory too (they never change under their key).</summary>
+    [Range(0, long.MaxValue, ErrorMessage = "CloudService:Preview:MemoryCacheBytes must not be negative.")]
     public long MemoryCacheBytes { get; set; } = 32L * 1024 * 1024;
 
     /// <summary>A provider's time limit for one render.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00", ErrorMessage = "CloudService:Preview:RenderTimeout must lie between {1} and {2}.")]
     public TimeSpan RenderTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a request waits for a missing preview when it does not say (<c>?waitMs=</c>).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "CloudService:Preview:DefaultWait must lie between {1} and {2}.")]
     public TimeSpan DefaultWait { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long the preview frame keeps its response open for a preview still being generated.</summary>
     public TimeSpan FrameWait => RenderTimeout + TimeSpan.FromSeconds(5);
 
     /// <summary>The longest wait a request may ask for.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "CloudService:Preview:MaxWait must lie between {1} and {2}.")]
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a failed render is remembered, so a broken file is not re-rendered on every view.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "CloudService:Preview:FailureTtl must lie between {1} and {2}.")]
     public TimeSpan FailureTtl { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Whether previews are rendered right after upload when an active plugin provider accepts the file.</summary>
     public bool PregenerateOnUpload { get; set; } = true;
 
     /// <summary>Renders running at once per instance for user requests (pre-generation gets one more slot of its own).</summary>
+    [Range(1, 1024, ErrorMessage = "CloudService:Preview:RenderConcurrency must lie between 1 and 1024.")]
     public int RenderConcurrency { get; set; } = Math.Max(2, Environment.ProcessorCount);
 
     /// <summary>The built-in text preview shows at most this many bytes of the file.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "CloudService:Preview:TextPreviewBytes must be a positive number of bytes.")]
     public int TextPreviewBytes { get; set; } = 64 * 1024;
 
     /// <summary>A sanitised preview larger than this is refused (a failure) rather than cached.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "CloudService:Preview:MaxPreviewBytes must be a positive number of bytes.")]
     public int MaxPreviewBytes { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>A queued generation whose message was lost is requested again after this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "1.00:00:00", ErrorMessage = "CloudService:Preview:QueuedClaimLease must lie between {1} and {2}.")]
     public TimeSpan QueuedClaimLease { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>A renderer that crashed mid-render gives its claim up after this long.</summary>
     public TimeSpan RenderClaimLease => RenderTimeout + TimeSpan.FromSeconds(30);
 
     /// <summary>How long an instance trusts a remembered "this user may see this file" without asking Storage (0 = always ask).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "CloudService:Preview:AccessCacheTtl must lie between {1} and {2}.")]
     public TimeSpan AccessCacheTtl { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>This instance's name in its fan-out queue (unique per process).</summary>
     public string InstanceName { get; set; } = "";
 
     /// <summary>The most PostgreSQL connections the module's pool opens (one of them listens for finished previews).</summary>
+    [Range(2, 1000, ErrorMessage = "CloudService:Preview:DatabaseConnections must lie between 2 and 1000 (one connection listens).")]
     public int DatabaseConnections { get; set; } = 10;
 
     /// <summary>How often waiting requests look at the cache even without a notification.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.01", "00:10:00", ErrorMessage = "CloudService:Preview:WaitPollInterval must lie between {1} and {2}.")]
     public TimeSpan WaitPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>A cache entry's last-access time is written at most this often per instance (coarse LRU).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "CloudService:Preview:TouchInterval must lie between {1} and {2}.")]
     public TimeSpan TouchInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     public static PreviewOptions From(IConfiguration configuration)

@@ -1,4 +1,5 @@
 using CloudService.BuildingBlocks.Web;
+using CloudService.BuildingBlocks.Options;
 using CloudService.Modules.Storage.Blobs;
 using CloudService.Modules.Storage.Contracts;
 using CloudService.Modules.Storage.Delete;
@@ -12,6 +13,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CloudService.Modules.Storage;
 
@@ -22,7 +24,8 @@ public static class StorageModule
 
     public static IServiceCollection AddStorageModule(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(StorageOptions.From(configuration));
+        services.AddStartupValidatedOptions(StorageOptions.From(configuration));
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IBlobStore, LocalBlobStore>();
         services.AddSingleton<ContentLocks>();
         services.AddSingleton<StoredFiles>();

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 
 namespace CloudService.Modules.Storage;
@@ -9,6 +10,7 @@ internal sealed class StorageOptions
     /// <summary>Root of the content-addressed blob store; local to the instance (or a shared mount).</summary>
     public string BlobRoot { get; set; } = "";
 
+    [Range(1, long.MaxValue, ErrorMessage = "CloudService:Storage:MaxUploadBytes must be a positive number of bytes.")]
     public long MaxUploadBytes { get; set; } = DefaultMaxUploadBytes;
 
     public static StorageOptions From(IConfiguration configuration)
@@ -21,11 +23,6 @@ internal sealed class StorageOptions
         }
 
         options.BlobRoot = Path.GetFullPath(options.BlobRoot);
-        if (options.MaxUploadBytes <= 0)
-        {
-            throw new InvalidOperationException("CloudService:Storage:MaxUploadBytes must be a positive number of bytes.");
-        }
-
         return options;
     }
 }

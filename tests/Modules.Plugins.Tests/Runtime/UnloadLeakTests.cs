@@ -58,7 +58,7 @@ public sealed class UnloadLeakTests(ITestOutputHelper output) : IAsyncLifetime
         await using var session = app.Services.GetRequiredService<IDocumentStore>().QuerySession();
         var events = (await session.Events.FetchStreamAsync(MarkdownPackage.Id)).Select(e => e.Data).ToList();
         var unloads = events.OfType<PluginUnloaded>().ToList();
-        var activations = events.OfType<PluginActivated>().ToList();
+        var activations = events.OfType<ActivationRecorded>().ToList();
         output.WriteLine($"Managed memory: {before / 1048576.0:0.0} MB before, {after / 1048576.0:0.0} MB after {Cycles} cycles: {growth / 1048576.0:+0.00;-0.00} MB.");
         output.WriteLine($"HTTP activate   ms: median {Median(activate):0.0}, p90 {Percentile(activate, 0.9):0.0}, max {activate.Max():0.0}");
         output.WriteLine($"HTTP deactivate ms: median {Median(deactivate):0.0}, p90 {Percentile(deactivate, 0.9):0.0}, max {deactivate.Max():0.0}");

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using CloudService.Modules.Plugins;
-using CloudService.Modules.Plugins.Upload;
+using CloudService.Modules.Plugins.Packages;
 using CloudService.Tests.Infrastructure;
 using CloudService.Tests.Plugins.Lifecycle;
 using Microsoft.Extensions.DependencyInjection;

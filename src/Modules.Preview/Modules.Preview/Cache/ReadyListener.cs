@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Polly;
+using Polly.Retry;
 
 namespace CloudService.Modules.Preview.Cache;
 
@@ -14,38 +16,50 @@ internal sealed class ReadyListener(PreviewDatabase database, ReadyNotifications
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        // Reconnects for as long as the instance runs, a second apart.
+        var reconnecting = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is not null && !stoppingToken.IsCancellationRequested),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Constant,
+                Delay = TimeSpan.FromSeconds(1),
+                OnRetry = args =>
+                {
+                    logger.LogWarning(args.Outcome.Exception, "Listening for finished previews failed; reconnecting");
+                    notifications.NotifyAll();
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+        try
         {
-            try
-            {
-                await using var connection = await database.DataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) => notifications.Notify(e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {PreviewStore.Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
+            await reconnecting.ExecuteAsync(ListenAsync, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
 
-                // Anything finished while no connection listened is found by the waiters' next look.
-                notifications.NotifyAll();
-                while (true)
-                {
-                    // A quiet connection is probed now and then: a dead one would otherwise wait forever.
-                    if (!await connection.WaitAsync(TimeSpan.FromSeconds(30), stoppingToken))
-                    {
-                        await using var probe = new NpgsqlCommand("SELECT 1", connection);
-                        await probe.ExecuteScalarAsync(stoppingToken);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+    private async ValueTask ListenAsync(CancellationToken stoppingToken)
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync(stoppingToken);
+        connection.Notification += (_, e) => notifications.Notify(e.Payload);
+        await using (var listen = new NpgsqlCommand($"LISTEN {PreviewStore.Channel}", connection))
+        {
+            await listen.ExecuteNonQueryAsync(stoppingToken);
+        }
+
+        // Anything finished while no connection listened is found by the waiters' next look.
+        notifications.NotifyAll();
+        while (true)
+        {
+            // A quiet connection is probed now and then: a dead one would otherwise wait forever.
+            if (!await connection.WaitAsync(TimeSpan.FromSeconds(30), stoppingToken))
             {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "Listening for finished previews failed; reconnecting");
-                notifications.NotifyAll();
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                await using var probe = new NpgsqlCommand("SELECT 1", connection);
+                await probe.ExecuteScalarAsync(stoppingToken);
             }
         }
     }

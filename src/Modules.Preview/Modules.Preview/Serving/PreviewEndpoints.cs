@@ -4,6 +4,7 @@ using CloudService.Modules.Preview.Cache;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
 
 namespace CloudService.Modules.Preview.Serving;
@@ -155,7 +156,7 @@ internal static class PreviewEndpoints
         {
             case PreviewOutcome.Failed failed:
                 response.Headers[ProviderHeader] = failed.Key.Provider;
-                response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling((failed.Failure.ExpiresAt - DateTimeOffset.UtcNow).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling((failed.Failure.ExpiresAt - response.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow()).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 return Results.Problem(
                     statusCode: StatusOf(failed),
                     title: failed.Failure.TimedOut ? "The preview provider timed out" : "The preview provider failed",

@@ -12,7 +12,7 @@ namespace CloudService.Modules.Storage.Delete;
 /// Both happen under the content's lock, so an upload of the same content either committed before
 /// (and the blob stays) or starts after (and stores the blob again).
 /// </summary>
-internal sealed class FileDeletion(IDocumentStore store, IBlobStore blobs, ContentLocks locks, EventOutbox outbox, ILogger<FileDeletion> logger)
+internal sealed class FileDeletion(IDocumentStore store, IBlobStore blobs, ContentLocks locks, EventOutbox outbox, TimeProvider clock, ILogger<FileDeletion> logger)
 {
     /// <summary>False when there is no such file of this owner.</summary>
     public async Task<bool> DeleteAsync(Guid fileId, Guid ownerId, CancellationToken ct)
@@ -40,7 +40,8 @@ internal sealed class FileDeletion(IDocumentStore store, IBlobStore blobs, Conte
 
             stillReferenced = await session.Query<FileRecord>().AnyAsync(f => f.Sha256 == file.Sha256 && f.Id != fileId, ct);
             session.Delete<FileRecord>(fileId);
-            PendingEvent.Add(session, new FileDeleted(fileId, ownerId, file.Sha256, stillReferenced, DateTimeOffset.UtcNow));
+            var at = clock.GetUtcNow();
+            PendingEvent.Add(session, new FileDeleted(fileId, ownerId, file.Sha256, stillReferenced, at), at);
             await session.SaveChangesAsync(CancellationToken.None);
 
             if (!stillReferenced)

@@ -18,9 +18,9 @@ internal sealed class PendingEvent
 
     public object Message => (object?)Uploaded ?? Deleted ?? throw new InvalidOperationException($"Pending event {Id} is empty.");
 
-    public static void Add(IDocumentSession session, FileUploaded message) =>
-        session.Store(new PendingEvent { Id = Guid.CreateVersion7(), CreatedAt = DateTimeOffset.UtcNow, Uploaded = message });
+    public static void Add(IDocumentSession session, FileUploaded message, DateTimeOffset at) =>
+        session.Store(new PendingEvent { Id = Guid.CreateVersion7(), CreatedAt = at, Uploaded = message });
 
-    public static void Add(IDocumentSession session, FileDeleted message) =>
-        session.Store(new PendingEvent { Id = Guid.CreateVersion7(), CreatedAt = DateTimeOffset.UtcNow, Deleted = message });
+    public static void Add(IDocumentSession session, FileDeleted message, DateTimeOffset at) =>
+        session.Store(new PendingEvent { Id = Guid.CreateVersion7(), CreatedAt = at, Deleted = message });
 }

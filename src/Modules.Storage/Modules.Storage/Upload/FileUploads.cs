@@ -15,7 +15,7 @@ namespace CloudService.Modules.Storage.Upload;
 /// content — moves it into the blob store (or drops it when the content is already stored) and
 /// commits the metadata together with the FileUploaded outbox entry.
 /// </summary>
-internal sealed class FileUploads(IDocumentStore store, IBlobStore blobs, ContentLocks locks, EventOutbox outbox, StorageOptions options, ILogger<FileUploads> logger)
+internal sealed class FileUploads(IDocumentStore store, IBlobStore blobs, ContentLocks locks, EventOutbox outbox, StorageOptions options, TimeProvider clock, ILogger<FileUploads> logger)
 {
     public const string Field = "file";
 
@@ -59,9 +59,9 @@ internal sealed class FileUploads(IDocumentStore store, IBlobStore blobs, Conten
                 try
                 {
                     await using var session = store.LightweightSession();
-                    file.UploadedAt = DateTimeOffset.UtcNow;
+                    file.UploadedAt = clock.GetUtcNow();
                     session.Store(file);
-                    PendingEvent.Add(session, new FileUploaded(file.Id, file.OwnerId, file.Name, file.ContentType, file.Size, file.Sha256, file.UploadedAt));
+                    PendingEvent.Add(session, new FileUploaded(file.Id, file.OwnerId, file.Name, file.ContentType, file.Size, file.Sha256, file.UploadedAt), file.UploadedAt);
                     await session.SaveChangesAsync(CancellationToken.None);
                 }
                 catch when (stored)
