@@ -30,11 +30,20 @@ internal sealed class PreviewStore(PreviewDatabase database)
             await lockCommand.ExecuteNonQueryAsync(ct);
         }
 
+        // Issue 23 partitioned the cache by user (ADR 8). Tables of the earlier shape are a cache of
+        // previews that are rendered again on demand: they are dropped rather than converted.
         await using var command = new NpgsqlCommand("""
             CREATE SCHEMA IF NOT EXISTS preview;
+            DO $$ BEGIN
+                IF EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = 'preview' AND table_name = 'entries')
+                   AND NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'preview' AND table_name = 'entries' AND column_name = 'user_id') THEN
+                    DROP TABLE IF EXISTS preview.entries, preview.failures, preview.claims;
+                END IF;
+            END $$;
             CREATE TABLE IF NOT EXISTS preview.entries (
                 sha256      text NOT NULL,
                 provider    text NOT NULL,
+                user_id     uuid NOT NULL,
                 plugin_id   text,
                 html        bytea NOT NULL,
                 stylesheet  text,
@@ -43,23 +52,25 @@ internal sealed class PreviewStore(PreviewDatabase database)
                 generations integer NOT NULL DEFAULT 1,
                 created_at  timestamptz NOT NULL DEFAULT now(),
                 last_access timestamptz NOT NULL DEFAULT now(),
-                PRIMARY KEY (sha256, provider));
+                PRIMARY KEY (sha256, provider, user_id));
             CREATE INDEX IF NOT EXISTS entries_plugin_id ON preview.entries (plugin_id);
             CREATE TABLE IF NOT EXISTS preview.failures (
                 sha256      text NOT NULL,
                 provider    text NOT NULL,
+                user_id     uuid NOT NULL,
                 plugin_id   text,
                 reason      text NOT NULL,
                 timed_out   boolean NOT NULL,
                 failed_at   timestamptz NOT NULL DEFAULT now(),
                 expires_at  timestamptz NOT NULL,
-                PRIMARY KEY (sha256, provider));
+                PRIMARY KEY (sha256, provider, user_id));
             CREATE TABLE IF NOT EXISTS preview.claims (
                 sha256      text NOT NULL,
                 provider    text NOT NULL,
+                user_id     uuid NOT NULL,
                 owner       uuid,
                 expires_at  timestamptz NOT NULL,
-                PRIMARY KEY (sha256, provider));
+                PRIMARY KEY (sha256, provider, user_id));
             """, connection, transaction);
         await command.ExecuteNonQueryAsync(ct);
         await transaction.CommitAsync(ct);
@@ -69,9 +80,9 @@ internal sealed class PreviewStore(PreviewDatabase database)
     public async Task<(CachedPreview? Preview, CachedFailure? Failure)> LookupAsync(PreviewKey key, CancellationToken ct)
     {
         await using var command = DataSource.CreateCommand("""
-            SELECT html, stylesheet, etag, NULL::text, NULL::boolean, NULL::timestamptz FROM preview.entries WHERE sha256 = $1 AND provider = $2
+            SELECT html, stylesheet, etag, NULL::text, NULL::boolean, NULL::timestamptz FROM preview.entries WHERE sha256 = $1 AND provider = $2 AND user_id = $3
             UNION ALL
-            SELECT NULL, NULL, NULL, reason, timed_out, expires_at FROM preview.failures WHERE sha256 = $1 AND provider = $2 AND expires_at > now()
+            SELECT NULL, NULL, NULL, reason, timed_out, expires_at FROM preview.failures WHERE sha256 = $1 AND provider = $2 AND user_id = $3 AND expires_at > now()
             """);
         AddKey(command.Parameters, key);
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -96,8 +107,8 @@ internal sealed class PreviewStore(PreviewDatabase database)
     public async Task<bool> TryQueueAsync(PreviewKey key, TimeSpan lease, CancellationToken ct)
     {
         await using var command = DataSource.CreateCommand("""
-            INSERT INTO preview.claims (sha256, provider, owner, expires_at) VALUES ($1, $2, NULL, now() + $3)
-            ON CONFLICT (sha256, provider) DO UPDATE SET owner = NULL, expires_at = EXCLUDED.expires_at
+            INSERT INTO preview.claims (sha256, provider, user_id, owner, expires_at) VALUES ($1, $2, $3, NULL, now() + $4)
+            ON CONFLICT (sha256, provider, user_id) DO UPDATE SET owner = NULL, expires_at = EXCLUDED.expires_at
                 WHERE preview.claims.expires_at < now()
             RETURNING 1
             """);
@@ -113,8 +124,8 @@ internal sealed class PreviewStore(PreviewDatabase database)
     public async Task<bool> TryStartRenderAsync(PreviewKey key, Guid owner, TimeSpan lease, CancellationToken ct)
     {
         await using var command = DataSource.CreateCommand("""
-            INSERT INTO preview.claims (sha256, provider, owner, expires_at) VALUES ($1, $2, $3, now() + $4)
-            ON CONFLICT (sha256, provider) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
+            INSERT INTO preview.claims (sha256, provider, user_id, owner, expires_at) VALUES ($1, $2, $3, $4, now() + $5)
+            ON CONFLICT (sha256, provider, user_id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
                 WHERE preview.claims.owner IS NULL OR preview.claims.expires_at < now()
             RETURNING 1
             """);
@@ -128,11 +139,23 @@ internal sealed class PreviewStore(PreviewDatabase database)
     public async Task ReleaseAsync(PreviewKey key, Guid? owner, CancellationToken ct)
     {
         await using var batch = DataSource.CreateBatch();
-        var release = new NpgsqlBatchCommand("DELETE FROM preview.claims WHERE sha256 = $1 AND provider = $2 AND owner IS NOT DISTINCT FROM $3");
+        var release = new NpgsqlBatchCommand("DELETE FROM preview.claims WHERE sha256 = $1 AND provider = $2 AND user_id = $3 AND owner IS NOT DISTINCT FROM $4");
         AddKey(release.Parameters, key);
         release.Parameters.Add(new NpgsqlParameter { Value = owner.HasValue ? owner.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         batch.BatchCommands.Add(release);
-        batch.BatchCommands.Add(Notify(key));
+        batch.BatchCommands.Add(Notify(key.Sha256));
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Gives up the queued (not yet rendering) claims of a content and provider, whoever's: the file asked for is gone.</summary>
+    public async Task ReleaseQueuedAsync(string sha256, string provider, CancellationToken ct)
+    {
+        await using var batch = DataSource.CreateBatch();
+        var release = new NpgsqlBatchCommand("DELETE FROM preview.claims WHERE sha256 = $1 AND provider = $2 AND owner IS NULL");
+        release.Parameters.Add(new NpgsqlParameter { Value = sha256 });
+        release.Parameters.Add(new NpgsqlParameter { Value = provider });
+        batch.BatchCommands.Add(release);
+        batch.BatchCommands.Add(Notify(sha256));
         await batch.ExecuteNonQueryAsync(ct);
     }
 
@@ -146,8 +169,8 @@ internal sealed class PreviewStore(PreviewDatabase database)
         await using var batch = DataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO OFF"));
         var upsert = new NpgsqlBatchCommand("""
-            INSERT INTO preview.entries (sha256, provider, plugin_id, html, stylesheet, etag, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7)
-            ON CONFLICT (sha256, provider) DO UPDATE SET html = EXCLUDED.html, stylesheet = EXCLUDED.stylesheet, etag = EXCLUDED.etag,
+            INSERT INTO preview.entries (sha256, provider, user_id, plugin_id, html, stylesheet, etag, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            ON CONFLICT (sha256, provider, user_id) DO UPDATE SET html = EXCLUDED.html, stylesheet = EXCLUDED.stylesheet, etag = EXCLUDED.etag,
                 bytes = EXCLUDED.bytes, generations = preview.entries.generations + 1, created_at = now(), last_access = now()
             """);
         AddKey(upsert.Parameters, key);
@@ -157,9 +180,9 @@ internal sealed class PreviewStore(PreviewDatabase database)
         upsert.Parameters.Add(new NpgsqlParameter { Value = preview.ETag });
         upsert.Parameters.Add(new NpgsqlParameter { Value = SizeOf(preview) });
         batch.BatchCommands.Add(upsert);
-        batch.BatchCommands.Add(KeyCommand("DELETE FROM preview.failures WHERE sha256 = $1 AND provider = $2", key));
+        batch.BatchCommands.Add(KeyCommand("DELETE FROM preview.failures WHERE sha256 = $1 AND provider = $2 AND user_id = $3", key));
         batch.BatchCommands.Add(OwnedClaimDelete(key, owner));
-        batch.BatchCommands.Add(Notify(key));
+        batch.BatchCommands.Add(Notify(key.Sha256));
         await batch.ExecuteNonQueryAsync(ct);
     }
 
@@ -168,8 +191,8 @@ internal sealed class PreviewStore(PreviewDatabase database)
     {
         await using var batch = DataSource.CreateBatch();
         var upsert = new NpgsqlBatchCommand("""
-            INSERT INTO preview.failures (sha256, provider, plugin_id, reason, timed_out, expires_at) VALUES ($1, $2, $3, $4, $5, now() + $6)
-            ON CONFLICT (sha256, provider) DO UPDATE SET reason = EXCLUDED.reason, timed_out = EXCLUDED.timed_out,
+            INSERT INTO preview.failures (sha256, provider, user_id, plugin_id, reason, timed_out, expires_at) VALUES ($1, $2, $3, $4, $5, $6, now() + $7)
+            ON CONFLICT (sha256, provider, user_id) DO UPDATE SET reason = EXCLUDED.reason, timed_out = EXCLUDED.timed_out,
                 failed_at = now(), expires_at = EXCLUDED.expires_at
             """);
         AddKey(upsert.Parameters, key);
@@ -180,7 +203,7 @@ internal sealed class PreviewStore(PreviewDatabase database)
         batch.BatchCommands.Add(upsert);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM preview.failures WHERE expires_at < now() - interval '1 hour'"));
         batch.BatchCommands.Add(OwnedClaimDelete(key, owner));
-        batch.BatchCommands.Add(Notify(key));
+        batch.BatchCommands.Add(Notify(key.Sha256));
         await batch.ExecuteNonQueryAsync(ct);
     }
 
@@ -202,15 +225,16 @@ internal sealed class PreviewStore(PreviewDatabase database)
 
         await using var command = new NpgsqlCommand("""
             WITH ranked AS (
-                SELECT sha256, provider, sum(bytes) OVER (ORDER BY last_access DESC, created_at DESC, sha256, provider) AS running
+                SELECT sha256, provider, user_id, sum(bytes) OVER (ORDER BY last_access DESC, created_at DESC, sha256, provider, user_id) AS running
                 FROM preview.entries)
             DELETE FROM preview.entries e USING ranked r
-            WHERE e.sha256 = r.sha256 AND e.provider = r.provider AND r.running > $1
-              AND NOT (e.sha256 = $2 AND e.provider = $3)
+            WHERE e.sha256 = r.sha256 AND e.provider = r.provider AND e.user_id = r.user_id AND r.running > $1
+              AND NOT (e.sha256 = $2 AND e.provider = $3 AND e.user_id = $4)
             """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = maxBytes });
         command.Parameters.Add(new NpgsqlParameter { Value = keep.Sha256 });
         command.Parameters.Add(new NpgsqlParameter { Value = keep.Provider });
+        command.Parameters.Add(new NpgsqlParameter { Value = keep.UserId });
         var deleted = await command.ExecuteNonQueryAsync(ct);
         await transaction.CommitAsync(ct);
         return deleted;
@@ -234,11 +258,12 @@ internal sealed class PreviewStore(PreviewDatabase database)
 
         await using var command = DataSource.CreateCommand("""
             UPDATE preview.entries e SET last_access = now()
-            FROM unnest($1::text[], $2::text[]) AS t(sha256, provider)
-            WHERE e.sha256 = t.sha256 AND e.provider = t.provider
+            FROM unnest($1::text[], $2::text[], $3::uuid[]) AS t(sha256, provider, user_id)
+            WHERE e.sha256 = t.sha256 AND e.provider = t.provider AND e.user_id = t.user_id
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = keys.Select(k => k.Sha256).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = keys.Select(k => k.Provider).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = keys.Select(k => k.UserId).ToArray() });
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -261,6 +286,7 @@ internal sealed class PreviewStore(PreviewDatabase database)
     {
         parameters.Add(new NpgsqlParameter { Value = key.Sha256 });
         parameters.Add(new NpgsqlParameter { Value = key.Provider });
+        parameters.Add(new NpgsqlParameter { Value = key.UserId });
     }
 
     private static NpgsqlBatchCommand KeyCommand(string sql, PreviewKey key)
@@ -272,15 +298,15 @@ internal sealed class PreviewStore(PreviewDatabase database)
 
     private static NpgsqlBatchCommand OwnedClaimDelete(PreviewKey key, Guid owner)
     {
-        var command = KeyCommand("DELETE FROM preview.claims WHERE sha256 = $1 AND provider = $2 AND owner = $3", key);
+        var command = KeyCommand("DELETE FROM preview.claims WHERE sha256 = $1 AND provider = $2 AND user_id = $3 AND owner = $4", key);
         command.Parameters.Add(new NpgsqlParameter { Value = owner });
         return command;
     }
 
-    private static NpgsqlBatchCommand Notify(PreviewKey key)
+    private static NpgsqlBatchCommand Notify(string sha256)
     {
         var command = new NpgsqlBatchCommand("SELECT pg_notify('" + Channel + "', $1)");
-        command.Parameters.Add(new NpgsqlParameter { Value = key.Sha256 });
+        command.Parameters.Add(new NpgsqlParameter { Value = sha256 });
         return command;
     }
 }
