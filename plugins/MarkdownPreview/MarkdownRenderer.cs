@@ -28,12 +28,12 @@ internal sealed class MarkdownRenderer
     private readonly TimeSpan parseBudget;
     private readonly bool shapeBudgets;
 
-    /// <param name="parseBudget">The time Markdig may spend parsing (1 s unless given).</param>
+    /// <param name="parseBudget">The time Markdig may spend parsing (2 s unless given).</param>
     /// <param name="shapeBudgets">Whether <see cref="ShapeBudget"/> is checked first (off only to test the time budget behind it).</param>
     public MarkdownRenderer(TimeSpan? parseBudget = null, bool shapeBudgets = true)
     {
         this.shapeBudgets = shapeBudgets;
-        this.parseBudget = parseBudget ?? TimeSpan.FromSeconds(1);
+        this.parseBudget = parseBudget ?? TimeSpan.FromSeconds(2);
         var builder = new MarkdownPipelineBuilder()
             .UsePipeTables()
             .UseTaskLists()

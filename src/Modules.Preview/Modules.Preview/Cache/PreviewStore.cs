@@ -135,6 +135,15 @@ internal sealed class PreviewStore(PreviewDatabase database)
         return await command.ExecuteScalarAsync(ct) is not null;
     }
 
+    /// <summary>Whether a renderer (on any instance) holds the key's claim now.</summary>
+    public async Task<bool> IsRenderingAsync(PreviewKey key, CancellationToken ct)
+    {
+        await using var command = DataSource.CreateCommand(
+            "SELECT 1 FROM preview.claims WHERE sha256 = $1 AND provider = $2 AND user_id = $3 AND owner IS NOT NULL AND expires_at > now()");
+        AddKey(command.Parameters, key);
+        return await command.ExecuteScalarAsync(ct) is not null;
+    }
+
     /// <summary>Gives a claim up without a result (renderer's, or a queued one when <paramref name="owner"/> is null) and wakes waiters to look again.</summary>
     public async Task ReleaseAsync(PreviewKey key, Guid? owner, CancellationToken ct)
     {

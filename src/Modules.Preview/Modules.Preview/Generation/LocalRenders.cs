@@ -97,13 +97,14 @@ internal sealed class LocalRenders(IServiceScopeFactory scopes, PreviewStore sto
                 return LocalStart.ClaimedElsewhere;
             }
 
-            if (queued >= options.MaxQueuedRenders || user.Queue.Count >= options.MaxQueuedRendersPerUser)
+            if (queued >= options.MaxQueuedRenders || user.QueuedRequests >= options.MaxQueuedRendersPerUser)
             {
                 outcome = LocalStart.Busy;
             }
             else
             {
                 user.Queue.Enqueue(new Work(key, () => RunQueuedAsync(file, key), null, CancellationToken.None));
+                user.QueuedRequests++;
                 queuedKeys.Add(key);
                 queued++;
                 if (user.Queue.Count == 1)
@@ -206,6 +207,7 @@ internal sealed class LocalRenders(IServiceScopeFactory scopes, PreviewStore sto
             if (work.Key is not null)
             {
                 queuedKeys.Remove(work.Key);
+                user.QueuedRequests--;
             }
 
             // The user goes to the back of the line (or leaves it with nothing left to wait for).
@@ -316,6 +318,9 @@ internal sealed class LocalRenders(IServiceScopeFactory scopes, PreviewStore sto
     private sealed class UserRenders
     {
         public int Running { get; set; }
+
+        /// <summary>Queued renders of preview requests (what <see cref="PreviewOptions.MaxQueuedRendersPerUser"/> bounds).</summary>
+        public int QueuedRequests { get; set; }
 
         public Queue<Work> Queue { get; } = new();
     }

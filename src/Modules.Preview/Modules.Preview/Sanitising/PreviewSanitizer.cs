@@ -12,8 +12,8 @@ namespace CloudService.Modules.Preview.Sanitising;
 /// Makes an untrusted HTML fragment safe to show: an allow-list for documents (text, lists, tables,
 /// links, images), nothing that runs, loads active content, submits or restyles beyond text alignment.
 /// What ordinary Markdown produces (Markdig's CommonMark, tables, task lists, footnotes) passes unchanged.
-/// Images from other sites lose their source unless <c>AllowRemoteImages</c> is on (issue 23): loading
-/// one would tell its author who opened the file and when.
+/// Images lose their source unless <c>AllowRemoteImages</c> is on (issue 23): loading one from another
+/// site would tell its author who opened the file and when.
 /// <para>
 /// Bounded (issue 23): before the parse, one linear scan (<see cref="ShapeScan"/>) refuses a fragment with
 /// more than <see cref="MaxElements"/> elements or nested deeper than <see cref="MaxDepth"/> — the HTML
@@ -147,7 +147,7 @@ internal sealed partial class PreviewSanitizer(bool allowRemoteImages = false)
         for (var i = element.Attributes.Length - 1; i >= 0; i--)
         {
             var attribute = element.Attributes[i]!;
-            if (!IsAllowed(attribute.Name, attribute.Value) || (!allowRemoteImages && IsRemoteImageSource(element, attribute.Name, attribute.Value)))
+            if (!IsAllowed(attribute.Name, attribute.Value) || (!allowRemoteImages && IsImageSource(element, attribute.Name)))
             {
                 element.RemoveAttribute(attribute.NamespaceUri, attribute.LocalName);
             }
@@ -170,25 +170,11 @@ internal sealed partial class PreviewSanitizer(bool allowRemoteImages = false)
     }
 
     /// <summary>
-    /// An image source the browser would fetch from anywhere but this document: an absolute or
-    /// scheme-relative URL (<c>//host/x</c>, also with backslashes, which browsers read as slashes).
-    /// Relative sources stay: the frame's policy (img-src) decides about them.
+    /// An image's source, when images are not allowed: a remote one would tell its author who opened the
+    /// file, and a relative one could not load in the frame anyway (its policy is <c>img-src 'none'</c>).
     /// </summary>
-    internal static bool IsRemoteImageSource(IElement element, string name, string value)
-    {
-        if (element.LocalName != "img" || !name.Equals("src", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        var url = value.AsSpan().TrimStart();
-        if (url.Length >= 2 && url[0] is '/' or '\\' && url[1] is '/' or '\\')
-        {
-            return true;
-        }
-
-        return url.IndexOfAny(":/#?") is var i && i > 0 && url[i] == ':' || url.Contains("&#", StringComparison.Ordinal);
-    }
+    private static bool IsImageSource(IElement element, string name) =>
+        element.LocalName == "img" && name.Equals("src", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsAllowed(string name, string value)
     {

@@ -4,7 +4,7 @@ namespace CloudService.Tests.Preview.Sanitising;
 
 /// <summary>
 /// Remote images are blocked by default (issue 23): an image from another site tells its author who
-/// opened the file and when. The sanitiser drops their source unless the admin allows remote images;
+/// opened the file and when. The sanitiser drops image sources unless the admin allows remote images;
 /// links stay (following one is the reader's choice). PreviewBeaconBrowserTests shows it in Chromium.
 /// </summary>
 public sealed class RemotePreviewContentTests
@@ -29,9 +29,10 @@ public sealed class RemotePreviewContentTests
     }
 
     [Fact]
-    public void Links_and_relative_images_are_not_remote_images()
+    public void Links_stay_and_relative_images_lose_their_source_too_since_the_frame_loads_no_images()
     {
         var sanitised = new PreviewSanitizer().Sanitize("<a href=\"https://ok.example/page\">p</a><img src=\"pictures/local.png\" alt=\"l\">");
-        Assert.Equal("<a href=\"https://ok.example/page\">p</a><img src=\"pictures/local.png\" alt=\"l\">", sanitised);
+        Assert.Equal("<a href=\"https://ok.example/page\">p</a><img alt=\"l\">", sanitised);
+        Assert.Equal("<img src=\"pictures/local.png\" alt=\"l\">", new PreviewSanitizer(allowRemoteImages: true).Sanitize("<img src=\"pictures/local.png\" alt=\"l\">"));
     }
 }
