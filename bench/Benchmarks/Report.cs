@@ -16,6 +16,7 @@ internal static class Report
             HitRow(r),
             MissRow(r),
             SingleFlightRow(r),
+            FloodRow(r),
             LatencyRow(r, "Plugin activation latency (warm, HTTP `activate` until it answers)", "activate"),
             LatencyRow(r, "Plugin deactivation latency (warm, HTTP `deactivate` until unloaded and collected)", "deactivate"),
             CyclesRow(r),
@@ -103,6 +104,22 @@ internal static class Report
             "—",
             "exactly 1 generation",
             Verdict(generations, v => v == 1 && ok == 100),
+        ];
+    }
+
+    private static string[] FloodRow(Figures r)
+    {
+        var busy = r.Number("flood.busy_ms");
+        var idle = r.Number("flood.idle_ms");
+        var ratio = Ratio(busy, idle);
+        return
+        [
+            "A small user's preview (2 KB Markdown, a miss) while another user floods pathological files (issue 23)",
+            busy is null ? "not measured" : $"median {busy:0.0} ms (p95 {r.Ms("flood.busy_p95_ms")} ms; {r.Text("flood.files")} flood files meanwhile)",
+            idle is null ? "not measured" : $"the same on the idle server: median {idle:0.0} ms",
+            ratio is null ? "—" : $"{ratio:0.00}×",
+            "≤ 2× idle",
+            Verdict(ratio, v => v <= 2),
         ];
     }
 

@@ -10,10 +10,11 @@ namespace CloudService.MarkdownPreview;
 /// <summary>
 /// Markdown to an HTML fragment with Markdig: CommonMark plus pipe tables, task lists,
 /// strikethrough, autolinks and footnotes; raw HTML is shown as text, never passed through.
-/// Guarded against slow input (FACTS.md): a size cap, a nesting limit, no extension with
-/// quadratic cost (no heading identifiers), and a time budget checked while inline parsing — the
-/// part that turns quadratic on inputs such as thousands of unclosed <c>[a](</c>. Input that breaks
-/// a guard is shown as plain text with a note instead of failing the preview.
+/// Guarded against slow input (FACTS.md): a size cap, structural budgets counted before parsing
+/// (<see cref="ShapeBudget"/>: link and reference floods, huge tables, deep nesting), a nesting limit,
+/// no extension with quadratic cost (no heading identifiers), and a time budget checked while inline
+/// parsing — the part that turns quadratic on inputs such as thousands of unclosed <c>[a](</c>. Input
+/// that breaks a guard is shown as plain text with a note instead of failing the preview.
 /// </summary>
 internal sealed class MarkdownRenderer
 {
@@ -25,9 +26,13 @@ internal sealed class MarkdownRenderer
 
     private readonly MarkdownPipeline pipeline;
     private readonly TimeSpan parseBudget;
+    private readonly bool shapeBudgets;
 
-    public MarkdownRenderer(TimeSpan? parseBudget = null)
+    /// <param name="parseBudget">The time Markdig may spend parsing (2 s unless given).</param>
+    /// <param name="shapeBudgets">Whether <see cref="ShapeBudget"/> is checked first (off only to test the time budget behind it).</param>
+    public MarkdownRenderer(TimeSpan? parseBudget = null, bool shapeBudgets = true)
     {
+        this.shapeBudgets = shapeBudgets;
         this.parseBudget = parseBudget ?? TimeSpan.FromSeconds(2);
         var builder = new MarkdownPipelineBuilder()
             .UsePipeTables()
@@ -49,6 +54,11 @@ internal sealed class MarkdownRenderer
         if (markdown.Length > MaxInputBytes)
         {
             return PlainText(markdown[..MaxInputBytes], "it is larger than 1 MiB; the beginning is shown as plain text");
+        }
+
+        if (shapeBudgets && ShapeBudget.Check(markdown) is { } tooMuch)
+        {
+            return PlainText(markdown, tooMuch);
         }
 
         MarkdownDocument document;

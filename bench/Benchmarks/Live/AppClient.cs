@@ -69,6 +69,16 @@ internal sealed class AppClient : IDisposable
         return (ms, response.Headers.TryGetValues("X-Preview-Cache", out var values) ? values.First() : "?", html);
     }
 
+    /// <summary>Asks for a file's preview without waiting for it (as a flood would); any answer but a 5xx other than 503 is fine.</summary>
+    public async Task RequestPreviewAsync(Guid fileId)
+    {
+        using var response = await http.GetAsync($"/api/files/{fileId}/preview?waitMs=0");
+        if ((int)response.StatusCode >= 500 && response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout))
+        {
+            throw new InvalidOperationException($"The preview of {fileId} answered {(int)response.StatusCode}.");
+        }
+    }
+
     public async Task UploadPluginAsync(string packagePath)
     {
         using var form = new MultipartFormDataContent();

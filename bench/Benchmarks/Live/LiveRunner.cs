@@ -27,7 +27,7 @@ internal static class LiveRunner
     /// <summary>Every run uploads documents of its own: the cache is keyed by content, and a document of an earlier run would be a hit.</summary>
     private static readonly int Run = Random.Shared.Next(1, 100_000) * 100_000;
 
-    /// <summary>Runs every part, or only the named ones (misses, single, cycles, hit) for a closer look.</summary>
+    /// <summary>Runs every part, or only the named ones (misses, single, flood, cycles, hit) for a closer look.</summary>
     public static async Task RunAsync(IReadOnlyCollection<string> parts)
     {
         bool Wants(string part) => parts.Count == 0 || parts.Contains(part);
@@ -50,6 +50,11 @@ internal static class LiveRunner
         if (Wants("single"))
         {
             await OneGenerationAsync(user);
+        }
+
+        if (Wants("flood"))
+        {
+            await FloodAsync(admin, user);
         }
 
         if (Wants("cycles"))
@@ -133,6 +138,75 @@ internal static class LiveRunner
         Results.Add("single.distinct_bodies", distinct);
         Results.Add("single.generations", generations);
         Results.Add("single.slowest_ms", answers.Max(a => a.Ms));
+    }
+
+    /// <summary>
+    /// A small user's preview latency (a new 2 KB document each time, a miss) on an idle server, then
+    /// while another user floods it with the issue's pathological Markdown files (a 300,000-reference-link
+    /// flood of 983 KB, 40,000 unclosed link openers, 1,000 nested quotes, a 20,000-row table), each new
+    /// content, requested without waiting, as fast as the server answers. Issue 23's goal: ≤ 2× idle.
+    /// </summary>
+    private static async Task FloodAsync(AppClient admin, AppClient user)
+    {
+        const int samples = 15;
+        Console.WriteLine($"A small user's preview latency, idle and while another user floods pathological files ({samples} each)");
+        var flooderName = $"flood-{Guid.NewGuid():N}"[..14];
+        await admin.CreateUserAsync(flooderName, "bench-password-1");
+        using var flooder = await AppClient.SignInAsync(admin.BaseAddress, flooderName, "bench-password-1");
+
+        async Task<List<double>> SmallPreviewsAsync(int offset)
+        {
+            var latencies = new List<double>();
+            for (var i = 0; i < samples + 3; i++)
+            {
+                var (id, _) = await user.UploadMarkdownAsync($"small-{offset + i}.md", MarkdownCorpus.Document(2048, Run + offset + i));
+                var (ms, _, _) = await user.PreviewAsync(id);
+                if (i >= 3)
+                {
+                    latencies.Add(ms);
+                }
+            }
+
+            return latencies;
+        }
+
+        var idle = await SmallPreviewsAsync(20_000);
+        using var stop = new CancellationTokenSource();
+        var floods = 0;
+        var flood = Task.Run(async () =>
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                foreach (var (name, markdown) in Pathological(n))
+                {
+                    var (id, _) = await flooder.UploadMarkdownAsync(name, markdown);
+                    await flooder.RequestPreviewAsync(id);
+                    Interlocked.Increment(ref floods);
+                }
+            }
+        });
+        while (Volatile.Read(ref floods) < 8)
+        {
+            await Task.Delay(50);
+        }
+
+        var busy = await SmallPreviewsAsync(30_000);
+        await stop.CancelAsync();
+        await flood;
+        Samples("flood", idle.Zip(busy, (a, b) => $"{a:0.000}\t{b:0.000}"));
+        Results.Add("flood.idle_ms", Stats.Median(idle));
+        Results.Add("flood.busy_ms", Stats.Median(busy));
+        Results.Add("flood.busy_p95_ms", Stats.Percentile(busy, 95));
+        Results.Add("flood.files", floods);
+    }
+
+    private static IEnumerable<(string Name, string Markdown)> Pathological(int n)
+    {
+        var tag = $"<!-- {Run} {n} -->\n";
+        yield return ("references.md", tag + "[a]: https://example.com\n\n" + string.Concat(Enumerable.Repeat("[a] ", 240_000)));
+        yield return ("openers.md", tag + string.Concat(Enumerable.Repeat("[a](", 40_000)));
+        yield return ("quotes.md", tag + new string('>', 1000) + " deep");
+        yield return ("table.md", tag + "| a | b |\n|---|---|\n" + string.Concat(Enumerable.Repeat("| 1 | 2 |\n", 20_000)));
     }
 
     /// <summary>A typical document's preview, cached; its bytes go to the static-file reference, its URL and a token to wrk.</summary>

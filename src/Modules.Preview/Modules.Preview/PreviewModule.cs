@@ -26,11 +26,12 @@ public static class PreviewModule
         services.AddSingleton<PreviewCache>();
         services.AddSingleton<ReadyNotifications>();
         services.AddSingleton<AccessCache>();
-        services.AddSingleton<PreviewSanitizer>();
+        services.AddSingleton(sp => new PreviewSanitizer(sp.GetRequiredService<PreviewOptions>().AllowRemoteImages));
         services.AddSingleton<LocalRenders>();
         // Scoped: they use the other modules' query interfaces, whose lifetimes are theirs to choose.
         services.AddScoped<ProviderChoice>();
         services.AddScoped<PreviewGenerator>();
+        services.AddScoped<RenderTail>();
         services.AddScoped<PreviewRequests>();
         services.AddHostedService<ReadyListener>();
         services.AddHostedService<TouchFlusher>();

@@ -40,6 +40,22 @@ internal sealed class PreviewOptions
     [Range(1, 1024, ErrorMessage = "CloudService:Preview:RenderConcurrency must lie between 1 and 1024.")]
     public int RenderConcurrency { get; set; } = Math.Max(2, Environment.ProcessorCount);
 
+    /// <summary>The most of those slots one user's renders hold at once (issue 23: one user cannot slow everyone); 0 = half of them.</summary>
+    public int RenderSlotsPerUser { get; set; }
+
+    /// <summary>Renders one user may have waiting for a slot per instance; a request past it is refused (503 with Retry-After).</summary>
+    public int MaxQueuedRendersPerUser { get; set; } = 8;
+
+    /// <summary>Renders all users together may have waiting per instance.</summary>
+    public int MaxQueuedRenders { get; set; } = 256;
+
+    /// <summary>
+    /// Whether previews may show images from other sites. Off by default: a remote image tells its
+    /// author who opened the file and when (issue 23), so the sanitiser drops remote image sources
+    /// and the frame's policy loads no images.
+    /// </summary>
+    public bool AllowRemoteImages { get; set; }
+
     /// <summary>The built-in text preview shows at most this many bytes of the file.</summary>
     [Range(1, int.MaxValue, ErrorMessage = "CloudService:Preview:TextPreviewBytes must be a positive number of bytes.")]
     public int TextPreviewBytes { get; set; } = 64 * 1024;
@@ -78,6 +94,11 @@ internal sealed class PreviewOptions
     {
         var options = configuration.GetSection("CloudService:Preview").Get<PreviewOptions>() ?? new PreviewOptions();
         var name = configuration["CloudService:InstanceName"];
+        if (options.RenderSlotsPerUser <= 0)
+        {
+            options.RenderSlotsPerUser = Math.Max(1, options.RenderConcurrency / 2);
+        }
+
         options.InstanceName = $"{(string.IsNullOrEmpty(name) ? Environment.MachineName.ToLowerInvariant() : name)}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
         return options;
     }

@@ -42,7 +42,7 @@ public sealed class PreviewStoreTests : IAsyncLifetime, IDisposable
         databaseB?.Dispose();
     }
 
-    private static PreviewKey NewKey(string provider = "test-plugin@1.0.0") => new(Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), provider);
+    private static PreviewKey NewKey(string provider = "test-plugin@1.0.0") => new(Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), provider, Guid.NewGuid());
 
     private static CachedPreview Preview(string html) => new(Encoding.UTF8.GetBytes(html), null, $"\"{html.GetHashCode(StringComparison.Ordinal):x}\"");
 
@@ -163,7 +163,7 @@ public sealed class PreviewStoreTests : IAsyncLifetime, IDisposable
         var sha = NewKey().Sha256;
         var keys = new[]
         {
-            new PreviewKey(sha, "md@1.0.0"), new PreviewKey(sha, PreviewKey.BuiltinText), NewKey("md@1.0.0"), NewKey("md@2.0.0"), NewKey("other@1.0.0"),
+            new PreviewKey(sha, "md@1.0.0", Guid.NewGuid()), new PreviewKey(sha, PreviewKey.BuiltinText, Guid.NewGuid()), NewKey("md@1.0.0"), NewKey("md@2.0.0"), NewKey("other@1.0.0"),
         };
         foreach (var key in keys)
         {

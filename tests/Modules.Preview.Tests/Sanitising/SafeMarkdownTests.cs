@@ -4,12 +4,15 @@ using Markdig;
 
 namespace CloudService.Tests.Preview.Sanitising;
 
-/// <summary>Sanitising must not damage ordinary Markdown: what Markdig renders from safe constructs comes out the same.</summary>
+/// <summary>
+/// Sanitising must not damage ordinary Markdown: what Markdig renders from safe constructs comes out the
+/// same — with remote images allowed by the admin; by default they lose their source (RemotePreviewContentTests).
+/// </summary>
 [Trait("Category", "Unit")]
 public sealed class SafeMarkdownTests
 {
     private static readonly MarkdownPipeline Markdig = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
-    private static readonly PreviewSanitizer Sanitizer = new();
+    private static readonly PreviewSanitizer Sanitizer = new(allowRemoteImages: true);
 
     public static TheoryData<string, string> SafeMarkdown() => new()
     {

@@ -351,6 +351,10 @@ internal static class TestPlugins
     public static string SlowPreviewSource(string extension, int milliseconds) =>
         PreviewProviderSource(extension, $"await Task.Delay({milliseconds}, cancellationToken); return new PreviewResult($\"<p>slow v{{version}}: {{System.Net.WebUtility.HtmlEncode(text)}}</p>\");");
 
+    /// <summary>A provider whose renders wait until the file <paramref name="gatePath"/> exists (or the render is cancelled): the test decides when they end.</summary>
+    public static string GatedPreviewSource(string extension, string gatePath) =>
+        PreviewProviderSource(extension, $"while (!File.Exists(@\"{gatePath}\")) {{ await Task.Delay(20, cancellationToken); }} return new PreviewResult($\"<p>gated: {{System.Net.WebUtility.HtmlEncode(text)}}</p>\");");
+
     /// <summary>A provider that returns the file's content as HTML and as its stylesheet, unchecked: a hostile plugin.</summary>
     public static string RawHtmlPreviewSource(string extension) =>
         PreviewProviderSource(extension, "var parts = text.Split(\"\\n===\\n\"); return new PreviewResult(parts[0], parts.Length > 1 ? parts[1] : null);");

@@ -84,12 +84,12 @@ internal static class PreviewTesting
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    /// <summary>How often the cached preview of (<paramref name="sha256"/>, <paramref name="provider"/>) was generated; 0 when it is not cached.</summary>
+    /// <summary>How often the cached preview of (<paramref name="sha256"/>, <paramref name="provider"/>) was generated, for all users together; 0 when it is not cached.</summary>
     public static async Task<int> GenerationsAsync(TestEnvironment environment, string sha256, string provider)
     {
         await using var connection = new NpgsqlConnection(environment.PostgresConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT generations FROM preview.entries WHERE sha256 = $1 AND provider = $2", connection);
+        await using var command = new NpgsqlCommand("SELECT sum(generations)::int FROM preview.entries WHERE sha256 = $1 AND provider = $2", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = sha256 });
         command.Parameters.Add(new NpgsqlParameter { Value = provider });
         return await command.ExecuteScalarAsync() is int count ? count : 0;
@@ -100,7 +100,7 @@ internal static class PreviewTesting
     {
         await using var connection = new NpgsqlConnection(environment.PostgresConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT provider FROM preview.entries WHERE sha256 = $1 ORDER BY provider", connection);
+        await using var command = new NpgsqlCommand("SELECT DISTINCT provider FROM preview.entries WHERE sha256 = $1 ORDER BY provider", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = sha256 });
         var providers = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();

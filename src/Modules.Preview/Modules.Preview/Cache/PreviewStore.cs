@@ -23,9 +23,9 @@ internal sealed class PreviewStore(PreviewDatabase database)
     public async Task<(CachedPreview? Preview, CachedFailure? Failure)> LookupAsync(PreviewKey key, CancellationToken ct)
     {
         await using var command = DataSource.CreateCommand("""
-            SELECT html, stylesheet, etag, NULL::text, NULL::boolean, NULL::timestamptz FROM preview.entries WHERE sha256 = $1 AND provider = $2
+            SELECT html, stylesheet, etag, NULL::text, NULL::boolean, NULL::timestamptz FROM preview.entries WHERE sha256 = $1 AND provider = $2 AND user_id = $3
             UNION ALL
-            SELECT NULL, NULL, NULL, reason, timed_out, expires_at FROM preview.failures WHERE sha256 = $1 AND provider = $2 AND expires_at > now()
+            SELECT NULL, NULL, NULL, reason, timed_out, expires_at FROM preview.failures WHERE sha256 = $1 AND provider = $2 AND user_id = $3 AND expires_at > now()
             """);
         AddKey(command.Parameters, key);
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -50,8 +50,8 @@ internal sealed class PreviewStore(PreviewDatabase database)
     public async Task<bool> TryQueueAsync(PreviewKey key, TimeSpan lease, CancellationToken ct)
     {
         await using var command = DataSource.CreateCommand("""
-            INSERT INTO preview.claims (sha256, provider, owner, expires_at) VALUES ($1, $2, NULL, now() + $3)
-            ON CONFLICT (sha256, provider) DO UPDATE SET owner = NULL, expires_at = EXCLUDED.expires_at
+            INSERT INTO preview.claims (sha256, provider, user_id, owner, expires_at) VALUES ($1, $2, $3, NULL, now() + $4)
+            ON CONFLICT (sha256, provider, user_id) DO UPDATE SET owner = NULL, expires_at = EXCLUDED.expires_at
                 WHERE preview.claims.expires_at < now()
             RETURNING 1
             """);
@@ -67,8 +67,8 @@ internal sealed class PreviewStore(PreviewDatabase database)
     public async Task<bool> TryStartRenderAsync(PreviewKey key, Guid owner, TimeSpan lease, CancellationToken ct)
     {
         await using var command = DataSource.CreateCommand("""
-            INSERT INTO preview.claims (sha256, provider, owner, expires_at) VALUES ($1, $2, $3, now() + $4)
-            ON CONFLICT (sha256, provider) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
+            INSERT INTO preview.claims (sha256, provider, user_id, owner, expires_at) VALUES ($1, $2, $3, $4, now() + $5)
+            ON CONFLICT (sha256, provider, user_id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
                 WHERE preview.claims.owner IS NULL OR preview.claims.expires_at < now()
             RETURNING 1
             """);
@@ -78,15 +78,36 @@ internal sealed class PreviewStore(PreviewDatabase database)
         return await command.ExecuteScalarAsync(ct) is not null;
     }
 
+    /// <summary>Whether a renderer (on any instance) holds the key's claim now.</summary>
+    public async Task<bool> IsRenderingAsync(PreviewKey key, CancellationToken ct)
+    {
+        await using var command = DataSource.CreateCommand(
+            "SELECT 1 FROM preview.claims WHERE sha256 = $1 AND provider = $2 AND user_id = $3 AND owner IS NOT NULL AND expires_at > now()");
+        AddKey(command.Parameters, key);
+        return await command.ExecuteScalarAsync(ct) is not null;
+    }
+
     /// <summary>Gives a claim up without a result (renderer's, or a queued one when <paramref name="owner"/> is null) and wakes waiters to look again.</summary>
     public async Task ReleaseAsync(PreviewKey key, Guid? owner, CancellationToken ct)
     {
         await using var batch = DataSource.CreateBatch();
-        var release = new NpgsqlBatchCommand("DELETE FROM preview.claims WHERE sha256 = $1 AND provider = $2 AND owner IS NOT DISTINCT FROM $3");
+        var release = new NpgsqlBatchCommand("DELETE FROM preview.claims WHERE sha256 = $1 AND provider = $2 AND user_id = $3 AND owner IS NOT DISTINCT FROM $4");
         AddKey(release.Parameters, key);
         release.Parameters.Add(new NpgsqlParameter { Value = owner.HasValue ? owner.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         batch.BatchCommands.Add(release);
-        batch.BatchCommands.Add(Notify(key));
+        batch.BatchCommands.Add(Notify(key.Sha256));
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Gives up the queued (not yet rendering) claims of a content and provider, whoever's: the file asked for is gone.</summary>
+    public async Task ReleaseQueuedAsync(string sha256, string provider, CancellationToken ct)
+    {
+        await using var batch = DataSource.CreateBatch();
+        var release = new NpgsqlBatchCommand("DELETE FROM preview.claims WHERE sha256 = $1 AND provider = $2 AND owner IS NULL");
+        release.Parameters.Add(new NpgsqlParameter { Value = sha256 });
+        release.Parameters.Add(new NpgsqlParameter { Value = provider });
+        batch.BatchCommands.Add(release);
+        batch.BatchCommands.Add(Notify(sha256));
         await batch.ExecuteNonQueryAsync(ct);
     }
 
@@ -100,8 +121,8 @@ internal sealed class PreviewStore(PreviewDatabase database)
         await using var batch = DataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO OFF"));
         var upsert = new NpgsqlBatchCommand("""
-            INSERT INTO preview.entries (sha256, provider, plugin_id, html, stylesheet, etag, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7)
-            ON CONFLICT (sha256, provider) DO UPDATE SET html = EXCLUDED.html, stylesheet = EXCLUDED.stylesheet, etag = EXCLUDED.etag,
+            INSERT INTO preview.entries (sha256, provider, user_id, plugin_id, html, stylesheet, etag, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            ON CONFLICT (sha256, provider, user_id) DO UPDATE SET html = EXCLUDED.html, stylesheet = EXCLUDED.stylesheet, etag = EXCLUDED.etag,
                 bytes = EXCLUDED.bytes, generations = preview.entries.generations + 1, created_at = now(), last_access = now()
             """);
         AddKey(upsert.Parameters, key);
@@ -111,9 +132,9 @@ internal sealed class PreviewStore(PreviewDatabase database)
         upsert.Parameters.Add(new NpgsqlParameter { Value = preview.ETag });
         upsert.Parameters.Add(new NpgsqlParameter { Value = SizeOf(preview) });
         batch.BatchCommands.Add(upsert);
-        batch.BatchCommands.Add(KeyCommand("DELETE FROM preview.failures WHERE sha256 = $1 AND provider = $2", key));
+        batch.BatchCommands.Add(KeyCommand("DELETE FROM preview.failures WHERE sha256 = $1 AND provider = $2 AND user_id = $3", key));
         batch.BatchCommands.Add(OwnedClaimDelete(key, owner));
-        batch.BatchCommands.Add(Notify(key));
+        batch.BatchCommands.Add(Notify(key.Sha256));
         await batch.ExecuteNonQueryAsync(ct);
     }
 
@@ -122,8 +143,8 @@ internal sealed class PreviewStore(PreviewDatabase database)
     {
         await using var batch = DataSource.CreateBatch();
         var upsert = new NpgsqlBatchCommand("""
-            INSERT INTO preview.failures (sha256, provider, plugin_id, reason, timed_out, expires_at) VALUES ($1, $2, $3, $4, $5, now() + $6)
-            ON CONFLICT (sha256, provider) DO UPDATE SET reason = EXCLUDED.reason, timed_out = EXCLUDED.timed_out,
+            INSERT INTO preview.failures (sha256, provider, user_id, plugin_id, reason, timed_out, expires_at) VALUES ($1, $2, $3, $4, $5, $6, now() + $7)
+            ON CONFLICT (sha256, provider, user_id) DO UPDATE SET reason = EXCLUDED.reason, timed_out = EXCLUDED.timed_out,
                 failed_at = now(), expires_at = EXCLUDED.expires_at
             """);
         AddKey(upsert.Parameters, key);
@@ -134,7 +155,7 @@ internal sealed class PreviewStore(PreviewDatabase database)
         batch.BatchCommands.Add(upsert);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM preview.failures WHERE expires_at < now() - interval '1 hour'"));
         batch.BatchCommands.Add(OwnedClaimDelete(key, owner));
-        batch.BatchCommands.Add(Notify(key));
+        batch.BatchCommands.Add(Notify(key.Sha256));
         await batch.ExecuteNonQueryAsync(ct);
     }
 
@@ -156,15 +177,16 @@ internal sealed class PreviewStore(PreviewDatabase database)
 
         await using var command = new NpgsqlCommand("""
             WITH ranked AS (
-                SELECT sha256, provider, sum(bytes) OVER (ORDER BY last_access DESC, created_at DESC, sha256, provider) AS running
+                SELECT sha256, provider, user_id, sum(bytes) OVER (ORDER BY last_access DESC, created_at DESC, sha256, provider, user_id) AS running
                 FROM preview.entries)
             DELETE FROM preview.entries e USING ranked r
-            WHERE e.sha256 = r.sha256 AND e.provider = r.provider AND r.running > $1
-              AND NOT (e.sha256 = $2 AND e.provider = $3)
+            WHERE e.sha256 = r.sha256 AND e.provider = r.provider AND e.user_id = r.user_id AND r.running > $1
+              AND NOT (e.sha256 = $2 AND e.provider = $3 AND e.user_id = $4)
             """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = maxBytes });
         command.Parameters.Add(new NpgsqlParameter { Value = keep.Sha256 });
         command.Parameters.Add(new NpgsqlParameter { Value = keep.Provider });
+        command.Parameters.Add(new NpgsqlParameter { Value = keep.UserId });
         var deleted = await command.ExecuteNonQueryAsync(ct);
         await transaction.CommitAsync(ct);
         return deleted;
@@ -188,11 +210,12 @@ internal sealed class PreviewStore(PreviewDatabase database)
 
         await using var command = DataSource.CreateCommand("""
             UPDATE preview.entries e SET last_access = now()
-            FROM unnest($1::text[], $2::text[]) AS t(sha256, provider)
-            WHERE e.sha256 = t.sha256 AND e.provider = t.provider
+            FROM unnest($1::text[], $2::text[], $3::uuid[]) AS t(sha256, provider, user_id)
+            WHERE e.sha256 = t.sha256 AND e.provider = t.provider AND e.user_id = t.user_id
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = keys.Select(k => k.Sha256).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = keys.Select(k => k.Provider).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = keys.Select(k => k.UserId).ToArray() });
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -215,6 +238,7 @@ internal sealed class PreviewStore(PreviewDatabase database)
     {
         parameters.Add(new NpgsqlParameter { Value = key.Sha256 });
         parameters.Add(new NpgsqlParameter { Value = key.Provider });
+        parameters.Add(new NpgsqlParameter { Value = key.UserId });
     }
 
     private static NpgsqlBatchCommand KeyCommand(string sql, PreviewKey key)
@@ -226,15 +250,15 @@ internal sealed class PreviewStore(PreviewDatabase database)
 
     private static NpgsqlBatchCommand OwnedClaimDelete(PreviewKey key, Guid owner)
     {
-        var command = KeyCommand("DELETE FROM preview.claims WHERE sha256 = $1 AND provider = $2 AND owner = $3", key);
+        var command = KeyCommand("DELETE FROM preview.claims WHERE sha256 = $1 AND provider = $2 AND user_id = $3 AND owner = $4", key);
         command.Parameters.Add(new NpgsqlParameter { Value = owner });
         return command;
     }
 
-    private static NpgsqlBatchCommand Notify(PreviewKey key)
+    private static NpgsqlBatchCommand Notify(string sha256)
     {
         var command = new NpgsqlBatchCommand("SELECT pg_notify('" + Channel + "', $1)");
-        command.Parameters.Add(new NpgsqlParameter { Value = key.Sha256 });
+        command.Parameters.Add(new NpgsqlParameter { Value = sha256 });
         return command;
     }
 }

@@ -27,20 +27,23 @@ internal sealed class PreviewGenerator(
     ReadyNotifications notifications,
     PreviewSanitizer sanitizer,
     PreviewOptions options,
+    RenderTail tail,
     IBus bus,
     ILogger<PreviewGenerator> logger)
 {
     /// <summary>Generates the preview of a requested file unless someone else holds the claim (a request from the bus, or pre-generation).</summary>
-    public async Task GenerateAsync(Guid fileId, PreviewKey key, CancellationToken ct)
+    public async Task GenerateAsync(Guid fileId, string sha256, string provider, CancellationToken ct)
     {
         var file = await files.FindAsync(fileId, ct);
-        if (file is null || file.Sha256 != key.Sha256)
+        if (file is null || file.Sha256 != sha256)
         {
             // The file went (or changed) since the request: nothing to render; waiters look again.
-            await store.ReleaseAsync(key, owner: null, ct);
-            notifications.Notify(key.Sha256);
+            await store.ReleaseQueuedAsync(sha256, provider, ct);
+            notifications.Notify(sha256);
             return;
         }
+
+        var key = new PreviewKey(sha256, provider, file.OwnerId);
 
         var owner = Guid.NewGuid();
         if (!await store.TryStartRenderAsync(key, owner, options.RenderClaimLease, ct))
@@ -145,21 +148,40 @@ internal sealed class PreviewGenerator(
         finally
         {
             // The lease and the content stay with the render until it really ends: deactivation waits for
-            // leases in flight, and a provider that ignored cancellation is still running.
-            _ = render.ContinueWith(
+            // leases in flight, and a provider that ignored cancellation is still running (and keeps its slot: RenderTail).
+            tail.Add(render.ContinueWith(
                 _ =>
                 {
                     lease.Dispose();
                     content.Dispose();
                 },
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
         }
     }
 
     private async Task StoreAsync(PreviewKey key, string html, string? stylesheet, Guid owner, TimeSpan elapsed, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        var fragment = Encoding.UTF8.GetBytes(sanitizer.Sanitize(html));
+        // Size first, then sanitising within what is left of the render's time limit (issue 23): a
+        // fragment too large or too complex fails at once instead of costing minutes outside any limit.
+        if (html.Length + (stylesheet?.Length ?? 0) > options.MaxPreviewBytes)
+        {
+            await FailAsync(key, $"{key.Provider} produced a preview larger than {options.MaxPreviewBytes} bytes.", false, owner, ct);
+            return;
+        }
+
+        byte[] fragment;
+        try
+        {
+            var budget = options.RenderTimeout - elapsed;
+            fragment = Encoding.UTF8.GetBytes(sanitizer.Sanitize(html, budget < options.RenderTimeout / 10 ? options.RenderTimeout / 10 : budget));
+        }
+        catch (SanitizeLimitException e)
+        {
+            await FailAsync(key, $"{key.Provider} produced a preview that was refused: {e.Reason}.", e.TimedOut, owner, ct);
+            return;
+        }
+
         var css = StylesheetSanitizer.Sanitize(stylesheet);
         var sanitised = Stopwatch.GetElapsedTime(started);
         if (fragment.Length + (css?.Length ?? 0) > options.MaxPreviewBytes)

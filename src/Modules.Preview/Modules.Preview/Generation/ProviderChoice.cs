@@ -22,15 +22,15 @@ internal sealed class ProviderChoice(IPreviewProviders providers)
     {
         if (providers.Find(Describe(file)) is { } provider)
         {
-            return new PreviewKey(file.Sha256, PreviewKey.ProviderFor(provider.PluginId, provider.Version));
+            return new PreviewKey(file.Sha256, PreviewKey.ProviderFor(provider.PluginId, provider.Version), file.OwnerId);
         }
 
-        return IsText(file.ContentType) ? new PreviewKey(file.Sha256, PreviewKey.BuiltinText) : null;
+        return IsText(file.ContentType) ? new PreviewKey(file.Sha256, PreviewKey.BuiltinText, file.OwnerId) : null;
     }
 
     /// <summary>The key if an active plugin provider accepts the file (pre-generation skips the cheap built-in preview).</summary>
     public PreviewKey? ChoosePlugin(StoredFile file) =>
-        providers.Find(Describe(file)) is { } provider ? new PreviewKey(file.Sha256, PreviewKey.ProviderFor(provider.PluginId, provider.Version)) : null;
+        providers.Find(Describe(file)) is { } provider ? new PreviewKey(file.Sha256, PreviewKey.ProviderFor(provider.PluginId, provider.Version), file.OwnerId) : null;
 
     public IReadOnlyList<string> SupportedTypes =>
         [.. providers.SupportedMimeTypes.Concat(["text/*", .. TextApplicationTypes]).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal)];

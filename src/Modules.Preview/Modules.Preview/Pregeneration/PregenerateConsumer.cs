@@ -6,10 +6,10 @@ namespace CloudService.Modules.Preview.Pregeneration;
 
 /// <summary>
 /// Renders a new file's preview before anyone asks, when an active plugin provider accepts it. Its
-/// endpoint has one slot per instance, apart from the user requests' endpoint, so uploads in bulk
-/// never hold up a preview someone is waiting for.
+/// endpoint takes one message at a time per instance, and the render takes a slot from the uploader's
+/// share (LocalRenders), so uploads in bulk never hold up a preview another user is waiting for.
 /// </summary>
-internal sealed class PregenerateConsumer(ProviderChoice choice, PreviewGenerator generator, PreviewOptions options) : IConsumer<FileUploaded>
+internal sealed class PregenerateConsumer(ProviderChoice choice, PreviewGenerator generator, LocalRenders renders, RenderTail tail, PreviewOptions options) : IConsumer<FileUploaded>
 {
     public async Task Consume(ConsumeContext<FileUploaded> context)
     {
@@ -20,7 +20,14 @@ internal sealed class PregenerateConsumer(ProviderChoice choice, PreviewGenerato
             return;
         }
 
-        await generator.GenerateAsync(m.FileId, key, context.CancellationToken);
+        await renders.RunInSlotAsync(
+            m.OwnerId,
+            async () =>
+            {
+                await generator.GenerateAsync(m.FileId, key.Sha256, key.Provider, context.CancellationToken);
+                await tail.WhenDoneAsync();
+            },
+            context.CancellationToken);
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 using AngleSharp;
 using AngleSharp.Dom;
@@ -11,6 +12,14 @@ namespace CloudService.Modules.Preview.Sanitising;
 /// Makes an untrusted HTML fragment safe to show: an allow-list for documents (text, lists, tables,
 /// links, images), nothing that runs, loads active content, submits or restyles beyond text alignment.
 /// What ordinary Markdown produces (Markdig's CommonMark, tables, task lists, footnotes) passes unchanged.
+/// Images lose their source unless <c>AllowRemoteImages</c> is on (issue 23): loading one from another
+/// site would tell its author who opened the file and when.
+/// <para>
+/// Bounded (issue 23): before the parse, one linear scan (<see cref="ShapeScan"/>) refuses a fragment with
+/// more than <see cref="MaxElements"/> elements or nested deeper than <see cref="MaxDepth"/> — the HTML
+/// parser's cost grows with the depth for every element, and deep trees overflow the stack of a
+/// recursive serialiser — and the walk stops at its deadline. Either throws <see cref="SanitizeLimitException"/>.
+/// </para>
 /// <para>
 /// One parse by the HTML5 parser browsers follow (AngleSharp, with scripting on, as in a browser),
 /// one walk over the tree that keeps only what the lists allow, one serialisation that escapes what
@@ -20,8 +29,14 @@ namespace CloudService.Modules.Preview.Sanitising;
 /// several times more than the parse itself on a long document (ADR 4).
 /// </para>
 /// </summary>
-internal sealed partial class PreviewSanitizer
+internal sealed partial class PreviewSanitizer(bool allowRemoteImages = false)
 {
+    /// <summary>The most elements a fragment may have (a 1 MiB Markdown file of ordinary prose makes a few ten thousand).</summary>
+    public const int MaxElements = 100_000;
+
+    /// <summary>The deepest nesting of elements a fragment may have (Markdown nests blocks at most 64 deep).</summary>
+    public const int MaxDepth = 256;
+
     private static readonly FrozenSet<string> Tags = FrozenSet.Create(StringComparer.OrdinalIgnoreCase,
     [
         "p", "div", "span", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code", "kbd", "samp", "var",
@@ -56,16 +71,21 @@ internal sealed partial class PreviewSanitizer
         new HtmlParserOptions { IsScripting = true, DisableElementPositionTracking = true, SkipComments = true },
         BrowsingContext.New(Configuration.Default));
 
-    public string Sanitize(string html)
+    public string Sanitize(string html) => Sanitize(html, Timeout.InfiniteTimeSpan);
+
+    /// <summary>Sanitises within <paramref name="budget"/>; throws <see cref="SanitizeLimitException"/> when the fragment is too large, too deep or too slow.</summary>
+    public string Sanitize(string html, TimeSpan budget)
     {
         if (string.IsNullOrEmpty(html))
         {
             return "";
         }
 
+        var deadline = budget == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * Stopwatch.Frequency);
+        ShapeScan.Check(html);
         using var document = parser.ParseDocument("<!doctype html><html><body>" + html);
         var body = document.Body!;
-        Clean(body);
+        Clean(body, deadline);
         return body.ChildNodes.ToHtml(HtmlFormatter.Instance);
     }
 
@@ -74,11 +94,17 @@ internal sealed partial class PreviewSanitizer
     /// recursion (hostile input may nest without limit) and no collection of nodes up front. A node that
     /// is not allowed goes with everything inside it, unvisited.
     /// </summary>
-    private static void Clean(IElement root)
+    private void Clean(IElement root, long deadline)
     {
         var node = root.FirstChild;
+        var visited = 0;
         while (node is not null)
         {
+            if ((++visited & 1023) == 0 && Stopwatch.GetTimestamp() > deadline)
+            {
+                throw new SanitizeLimitException("it took too long to sanitise", timedOut: true);
+            }
+
             var keep = node switch
             {
                 IElement element => CleanElement(element),
@@ -110,7 +136,7 @@ internal sealed partial class PreviewSanitizer
     }
 
     /// <summary>Cleans the element's attributes; false when the element must go (with its content).</summary>
-    private static bool CleanElement(IElement element)
+    private bool CleanElement(IElement element)
     {
         // HTML elements only: an allowed name inside SVG or MathML is another element with other rules.
         if (element.NamespaceUri != HtmlNamespace || !Tags.Contains(element.LocalName))
@@ -121,7 +147,7 @@ internal sealed partial class PreviewSanitizer
         for (var i = element.Attributes.Length - 1; i >= 0; i--)
         {
             var attribute = element.Attributes[i]!;
-            if (!IsAllowed(attribute.Name, attribute.Value))
+            if (!IsAllowed(attribute.Name, attribute.Value) || (!allowRemoteImages && IsImageSource(element, attribute.Name)))
             {
                 element.RemoveAttribute(attribute.NamespaceUri, attribute.LocalName);
             }
@@ -142,6 +168,13 @@ internal sealed partial class PreviewSanitizer
 
         return true;
     }
+
+    /// <summary>
+    /// An image's source, when images are not allowed: a remote one would tell its author who opened the
+    /// file, and a relative one could not load in the frame anyway (its policy is <c>img-src 'none'</c>).
+    /// </summary>
+    private static bool IsImageSource(IElement element, string name) =>
+        element.LocalName == "img" && name.Equals("src", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsAllowed(string name, string value)
     {

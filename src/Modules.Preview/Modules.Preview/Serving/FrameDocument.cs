@@ -7,17 +7,20 @@ namespace CloudService.Modules.Preview.Serving;
 /// <summary>
 /// The small document the file page's sandboxed frame shows: the sanitised fragment with the
 /// provider's sanitised stylesheet, or a friendly message. Its headers forbid everything a preview
-/// does not need, so even opened on its own (outside the frame) it runs nothing and loads only images.
+/// does not need, so even opened on its own (outside the frame) it runs nothing and loads nothing
+/// (images from the web only where the admin allows them).
 /// </summary>
 internal static class FrameDocument
 {
     /// <summary>
     /// No script (sandbox without allow-scripts, and no script-src), no plugins, no forms, no base,
-    /// no fonts, frames or connections; inline styles for the stylesheet; images from the web.
-    /// The sandbox also gives the document an opaque origin: it cannot read the app's cookies or pages.
+    /// no fonts, frames or connections; inline styles for the stylesheet; no images at all unless
+    /// the admin allows remote ones (<c>AllowRemoteImages</c>): a remote image tells its author who
+    /// opened the file and when (issue 23). The sandbox also gives the document an opaque origin: it
+    /// cannot read the app's cookies or pages.
     /// </summary>
-    public const string ContentSecurityPolicy =
-        "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox";
+    public static string ContentSecurityPolicy(bool allowRemoteImages) =>
+        $"default-src 'none'; style-src 'unsafe-inline'; img-src {(allowRemoteImages ? "https: http:" : "'none'")}; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox";
 
     private const string BaseStyle = """
         :root { color-scheme: light; }
@@ -32,9 +35,9 @@ internal static class FrameDocument
         """;
 
     /// <summary>Headers every preview response carries (API fragment and frame document alike).</summary>
-    public static void ApplySecurityHeaders(HttpResponse response)
+    public static void ApplySecurityHeaders(HttpResponse response, PreviewOptions options)
     {
-        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy(options.AllowRemoteImages);
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";
         response.Headers.XFrameOptions = "SAMEORIGIN";

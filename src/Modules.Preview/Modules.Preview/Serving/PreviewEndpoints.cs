@@ -14,6 +14,9 @@ internal static class PreviewEndpoints
     private const string CacheHeader = "X-Preview-Cache";
     private const string ProviderHeader = "X-Preview-Provider";
 
+    /// <summary>About one render's time: by then the user's queue has moved.</summary>
+    private const string BusyRetryAfterSeconds = "2";
+
     public static void MapPreviewRoutes(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/files/{id:guid}/preview").RequireAuthorization().WithTags("Previews");
@@ -36,7 +39,7 @@ internal static class PreviewEndpoints
 
     private static async Task<IResult> GetPreviewAsync(Guid id, string? waitMs, HttpContext http, PreviewRequests requests, PreviewOptions options, CancellationToken ct)
     {
-        FrameDocument.ApplySecurityHeaders(http.Response);
+        FrameDocument.ApplySecurityHeaders(http.Response, options);
         if (!TryParseWait(waitMs, options, out var wait))
         {
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid waitMs",
@@ -80,7 +83,7 @@ internal static class PreviewEndpoints
 
     private static async Task<IResult> GetFrameAsync(Guid id, HttpContext http, PreviewRequests requests, PreviewOptions options, CancellationToken ct)
     {
-        FrameDocument.ApplySecurityHeaders(http.Response);
+        FrameDocument.ApplySecurityHeaders(http.Response, options);
         var outcome = await requests.GetAsync(id, http.User.UserId(), options.DefaultWait, ct);
         if (outcome is PreviewOutcome.Pending)
         {
@@ -138,7 +141,7 @@ internal static class PreviewEndpoints
         PreviewOutcome.Ready ready => (StatusCodes.Status200OK, FrameDocument.Preview(ready.Preview.Html, ready.Preview.Stylesheet)),
         PreviewOutcome.Failed failed => (StatusOf(failed), FrameDocument.Message(MessageFor(outcome))),
         PreviewOutcome.Unsupported => (StatusCodes.Status415UnsupportedMediaType, FrameDocument.Message(MessageFor(outcome))),
-        PreviewOutcome.Unavailable => (StatusCodes.Status503ServiceUnavailable, FrameDocument.Message(MessageFor(outcome))),
+        PreviewOutcome.Unavailable or PreviewOutcome.Busy => (StatusCodes.Status503ServiceUnavailable, FrameDocument.Message(MessageFor(outcome))),
         _ => (StatusCodes.Status404NotFound, FrameDocument.Message(MessageFor(outcome))),
     };
 
@@ -147,6 +150,7 @@ internal static class PreviewEndpoints
         PreviewOutcome.Failed failed => $"This preview could not be generated ({failed.Failure.Reason}) It will be tried again in a while.",
         PreviewOutcome.Unsupported unsupported => $"There is no preview for files of type {unsupported.ContentType}.",
         PreviewOutcome.Unavailable => "Previews cannot be generated right now. Reload the page in a while.",
+        PreviewOutcome.Busy => "Too many of your previews are waiting to be generated. Reload the page in a while.",
         _ => "This file does not exist.",
     };
 
@@ -171,6 +175,10 @@ internal static class PreviewEndpoints
             case PreviewOutcome.Unavailable unavailable:
                 response.Headers.RetryAfter = "5";
                 return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Previews are unavailable", detail: unavailable.Detail);
+            case PreviewOutcome.Busy:
+                response.Headers.RetryAfter = BusyRetryAfterSeconds;
+                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many previews waiting",
+                    detail: "Too many of your previews are waiting to be generated; none was queued for this request. Try again later.");
             default:
                 return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "There is no such file.");
         }

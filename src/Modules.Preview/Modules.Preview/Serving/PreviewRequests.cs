@@ -22,6 +22,9 @@ internal abstract record PreviewOutcome
     public sealed record Missing : PreviewOutcome;
 
     public sealed record Unavailable(string Detail) : PreviewOutcome;
+
+    /// <summary>The user already has as many renders waiting as they may (or the instance does): try again later.</summary>
+    public sealed record Busy : PreviewOutcome;
 }
 
 /// <summary>
@@ -33,7 +36,6 @@ internal sealed class PreviewRequests(
     IStoredFiles files,
     ProviderChoice choice,
     PreviewCache cache,
-    PreviewStore store,
     ReadyNotifications notifications,
     AccessCache access,
     LocalRenders local,
@@ -97,8 +99,8 @@ internal sealed class PreviewRequests(
 
                     switch (await RequestAsync(file, key, ct))
                     {
-                        case Requested.Unavailable:
-                            return new PreviewOutcome.Unavailable("Previews cannot be generated right now: the message broker does not answer.");
+                        case Requested.Busy:
+                            return new PreviewOutcome.Busy();
                         case Requested.RenderingHere:
                             lookAgain = false;
                             break;
@@ -131,11 +133,12 @@ internal sealed class PreviewRequests(
         }
     }
 
-    private enum Requested { Elsewhere, RenderingHere, Unavailable }
+    private enum Requested { Elsewhere, RenderingHere, Busy }
 
     /// <summary>
-    /// Renders here when a slot is free and nobody holds the claim; with every slot busy, publishes the
-    /// request unless someone (any instance) already has. Unavailable when it cannot be published.
+    /// Renders here when the user's share of the slots allows it and nobody holds the claim; else queues
+    /// it here, in the user's turn (LocalRenders), unless someone (any instance) already has. Busy when
+    /// the queue is full.
     /// </summary>
     private async Task<Requested> RequestAsync(StoredFile file, PreviewKey key, CancellationToken ct)
     {
@@ -147,27 +150,13 @@ internal sealed class PreviewRequests(
                 // here must not wait for the broker, nor fail when it is down.
                 _ = AnnounceAsync(file, key);
                 return Requested.RenderingHere;
-            case LocalStart.ClaimedElsewhere:
+            case LocalStart.Queued:
+                // Not on the bus: a consumer elsewhere would render it outside its user's turn (issue 23).
+                return Requested.RenderingHere;
+            case LocalStart.Busy:
+                return Requested.Busy;
+            default:
                 return Requested.Elsewhere;
-        }
-
-        if (!await store.TryQueueAsync(key, options.QueuedClaimLease, ct))
-        {
-            return Requested.Elsewhere;
-        }
-
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(PublishTimeout);
-            await bus.Publish(new PreviewRequested(file.Id, key.Sha256, key.Provider, Priority: 0), timeout.Token);
-            return Requested.Elsewhere;
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            logger.LogWarning(e, "Publishing the request for preview {Sha256} with {Provider} failed", key.Sha256, key.Provider);
-            await store.ReleaseAsync(key, owner: null, CancellationToken.None);
-            return Requested.Unavailable;
         }
     }
 
