@@ -1,5 +1,5 @@
-using CloudService.Bootstrapper.Identity;
 using CloudService.Bootstrapper.Infrastructure;
+using CloudService.Modules.Identity;
 using CloudService.Modules.Plugins;
 using CloudService.Modules.Preview;
 using CloudService.Modules.Storage;
@@ -15,7 +15,6 @@ builder.Services
     .AddPersistence(builder.Configuration)
     .AddMessaging(builder.Configuration)
     .AddBackgroundJobs(builder.Configuration)
-    .AddIdentityAndAuth()
     .AddHealth(builder.Configuration)
     .AddOpenApi()
     .AddProblemDetails();
@@ -23,6 +22,7 @@ builder.Services
 // The modules, listed explicitly: no discovery by reflection. After AddMessaging on purpose: hosted
 // services stop in reverse order, so the bus outlives the modules' background publishers.
 builder.Services
+    .AddIdentityModule(builder.Configuration)
     .AddStorageModule(builder.Configuration)
     .AddPluginsModule(builder.Configuration)
     .AddPreviewModule(builder.Configuration);
@@ -32,16 +32,13 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseStaticFiles();
-app.UseAuthentication();
-app.UseAuthorization();
-app.UseAntiforgery();
-app.UseCsrfProtection();
+app.UseIdentityModule();
 
 app.MapHealth();
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapBackgroundJobsDashboard();
 app.MapDiagnostics();
-app.MapIdentity();
+app.MapIdentityModule();
 app.MapStorageModule();
 app.MapPluginsModule();
 app.MapPreviewModule();
