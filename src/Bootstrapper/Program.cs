@@ -16,6 +16,7 @@ builder.Services
     .AddMessaging(builder.Configuration)
     .AddBackgroundJobs(builder.Configuration)
     .AddHealth(builder.Configuration)
+    .AddProxySupport(builder.Configuration)
     .AddOpenApi()
     .AddProblemDetails();
 
@@ -29,6 +30,7 @@ builder.Services
 
 var app = builder.Build();
 
+app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseStaticFiles();
