@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test. PostgreSQL, RabbitMQ and Chromium are installed and started if needed (tests
 # use Testcontainers instead where a Docker engine answers); each test class gets its own database
-# and RabbitMQ virtual host. Extra arguments go to `dotnet test` (e.g. --filter Storage).
+# and RabbitMQ virtual host. Extra arguments go to `dotnet test` (e.g. --filter Module=Storage).
+# `./test.sh --fast` runs only the unit tests (Category=Unit: no services, a few seconds).
 set -euo pipefail
 cd "$(dirname "$0")"
 WITH_CHROMIUM=1 WITH_RABBITMQ_MANAGEMENT=1 source scripts/services.sh
@@ -15,5 +16,11 @@ dotnet build CloudService.sln -c Release -v quiet -nologo -clp:ErrorsOnly
 if [ -x scripts/pack-plugins.sh ]; then
   scripts/pack-plugins.sh
 fi
+args=("$@")
+if [ "${1:-}" = "--fast" ]; then
+  args=(--filter "Category=Unit" "${@:2}")
+fi
 say "Testing"
-dotnet test CloudService.sln -c Release --no-build --logger "console;verbosity=normal" "$@"
+# One test project at a time (-m:1): each already runs its classes in parallel, and the machine may
+# have two cores only: the load stays what one test host puts on it, as before the split.
+dotnet test CloudService.sln -c Release --no-build -m:1 --logger "console;verbosity=normal" "${args[@]}"
