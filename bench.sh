@@ -108,6 +108,9 @@ if wants live || wants hits || wants upload; then
   CloudService__Admin__Password="$PASSWORD" \
   CloudService__Storage__MaxUploadBytes=$(( (UPLOAD_MB + 1) * 1024 * 1024 )) \
   CloudService__Preview__PregenerateOnUpload=false \
+  CloudService__Identity__AccessTokenLifetime=02:00:00 \
+  CloudService__Identity__SignInsPerIpPerMinute=100000 \
+  CloudService__Identity__SignInsPerUserNamePerMinute=100000 \
   RabbitMq__VirtualHost="$VHOST" \
     dotnet "$DLL" --contentRoot "$PWD/src/Bootstrapper" >"$WORK/app.log" 2>&1 &
   APP_PID=$!

@@ -15,6 +15,8 @@ PORT=${SMOKE_PORT:-18080}
 BASE="http://127.0.0.1:$PORT"
 NAME="cloudservice_smoke_$$"
 WORK=$(mktemp -d /tmp/cloudservice-smoke.XXXXXX)
+# run.sh's service user must reach the data root inside (it owns that, 700).
+chmod 711 "$WORK"
 ADMIN_PASSWORD="smoke-admin-$RANDOM$RANDOM"
 USER_PASSWORD="smoke-user-$RANDOM$RANDOM"
 APP_PID=""

@@ -1,7 +1,7 @@
 using CloudService.BuildingBlocks.Web;
-using CloudService.Bootstrapper.Identity;
 using CloudService.Bootstrapper.Infrastructure;
 using CloudService.Bootstrapper.Migrations;
+using CloudService.Modules.Identity;
 using CloudService.Modules.Plugins;
 using CloudService.Modules.Preview;
 using CloudService.Modules.Storage;
@@ -24,14 +24,15 @@ builder.Services
     .AddPersistence(builder.Configuration, builder.Environment)
     .AddMessaging(builder.Configuration)
     .AddBackgroundJobs(builder.Configuration)
-    .AddIdentityAndAuth()
     .AddHealth(builder.Configuration)
+    .AddProxySupport(builder.Configuration)
     .AddOpenApi()
     .AddProblemDetails();
 
 // The modules, listed explicitly: no discovery by reflection. After AddMessaging on purpose: hosted
 // services stop in reverse order, so the bus outlives the modules' background publishers.
 builder.Services
+    .AddIdentityModule(builder.Configuration)
     .AddStorageModule(builder.Configuration)
     .AddPluginsModule(builder.Configuration)
     .AddPreviewModule(builder.Configuration);
@@ -45,19 +46,17 @@ if (command is not null)
     }
 }
 
+app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseAuthentication();
-app.UseAuthorization();
-app.UseAntiforgery();
-app.UseCsrfProtection();
+app.UseIdentityModule();
 
 app.MapHealth();
 app.MapStaticAssetsOfModules();
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapBackgroundJobsDashboard();
 app.MapDiagnostics();
-app.MapIdentity();
+app.MapIdentityModule();
 app.MapStorageModule();
 app.MapPluginsModule();
 app.MapPreviewModule();

@@ -52,7 +52,8 @@ public sealed partial class FilePagesTests(AppFixture fixture) : IClassFixture<A
         {
             var response = await anonymous.GetAsync(page);
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-            Assert.StartsWith("/login", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+            // Relative since issue 23 (no Host header copied into redirects); resolved the way a browser would.
+            Assert.StartsWith("/login", new Uri(anonymous.BaseAddress!, response.Headers.Location!).PathAndQuery, StringComparison.Ordinal);
         }
     }
 

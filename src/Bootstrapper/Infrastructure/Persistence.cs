@@ -3,7 +3,6 @@ using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
 using Marten;
-using Microsoft.AspNetCore.DataProtection;
 using Weasel.Core;
 
 namespace CloudService.Bootstrapper.Infrastructure;
@@ -35,15 +34,10 @@ internal static class Persistence
                 options.Events.AppendMode = EventAppendMode.Rich;
                 // The relay hears of new events at once instead of polling every few hundred ms.
                 options.Events.UseListenNotifyForEventAppends = true;
-                options.Schema.For<DataProtectionKey>().DatabaseSchemaName("identity").Identity(k => k.Id);
             })
             .UseLightweightSessions()
             // Only one instance runs the async daemon (the lifecycle relay) at a time.
             .AddAsyncDaemon(DaemonMode.HotCold);
-
-        // Cookies and bearer tokens must be readable by every instance: keys live in PostgreSQL.
-        services.AddDataProtection().SetApplicationName("CloudService");
-        services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>, DataProtectionKeysInMarten>();
         return services;
     }
 }

@@ -43,7 +43,7 @@ public static class StreamedUpload
         // The reader's default buffer is 4 KB: a large upload became hundreds of thousands of small reads.
         var reader = new MultipartReader(boundary, request.Body, ReaderBufferSize) { BodyLengthLimit = null };
         MultipartSection? section;
-        while ((section = await reader.ReadNextSectionAsync(ct)) is not null)
+        while ((section = await NextSectionAsync(reader, ct)) is not null && section != Cut)
         {
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
                 || !disposition.DispositionType.Equals("form-data")
@@ -65,6 +65,11 @@ public static class StreamedUpload
                 File.Delete(tempPath);
                 return (null, TooLarge(maxBytes));
             }
+            catch (TruncatedUploadException)
+            {
+                File.Delete(tempPath);
+                return (null, Truncated());
+            }
             catch
             {
                 File.Delete(tempPath);
@@ -72,7 +77,24 @@ public static class StreamedUpload
             }
         }
 
-        return (null, Problem(400, "No file", $"The multipart body has no file in a field named '{field}'."));
+        return section == Cut
+            ? (null, Truncated())
+            : (null, Problem(400, "No file", $"The multipart body has no file in a field named '{field}'."));
+    }
+
+    /// <summary>Stands for a body that ended inside a section's headers.</summary>
+    private static readonly MultipartSection Cut = new();
+
+    private static async Task<MultipartSection?> NextSectionAsync(MultipartReader reader, CancellationToken ct)
+    {
+        try
+        {
+            return await reader.ReadNextSectionAsync(ct);
+        }
+        catch (IOException) when (!ct.IsCancellationRequested)
+        {
+            return Cut;
+        }
     }
 
     /// <summary>
@@ -136,9 +158,18 @@ public static class StreamedUpload
     {
         var filled = 0;
         int read;
-        while (filled < chunk.Length && (read = await body.ReadAsync(chunk.AsMemory(filled), ct)) > 0)
+        try
         {
-            filled += read;
+            while (filled < chunk.Length && (read = await body.ReadAsync(chunk.AsMemory(filled), ct)) > 0)
+            {
+                filled += read;
+            }
+        }
+        catch (IOException) when (!ct.IsCancellationRequested)
+        {
+            // The multipart reader's "unexpected end of stream" (and Kestrel's for a body cut short): the
+            // client sent less than a whole upload, which is a bad request, not a server error.
+            throw new TruncatedUploadException();
         }
 
         return filled;
@@ -150,5 +181,10 @@ public static class StreamedUpload
     private static IResult Problem(int status, string title, string detail) =>
         Results.Problem(statusCode: status, title: title, detail: detail);
 
+    private static IResult Truncated() =>
+        Problem(400, "Incomplete upload", "The multipart body ended before the file did (the upload was cut short); send it again.");
+
     private sealed class UploadTooLargeException : Exception;
+
+    private sealed class TruncatedUploadException : Exception;
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 namespace CloudService.Tests.Diagnostics;
 
 /// <summary>Issue 14: a bad setting of any module stops the start with a message naming it.</summary>
+[Trait("Category", "Integration")]
 public sealed class OptionsValidationTests : IAsyncLifetime
 {
     private readonly TestEnvironment environment = new();

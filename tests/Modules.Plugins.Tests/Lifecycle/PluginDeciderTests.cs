@@ -4,6 +4,7 @@ using CloudService.Modules.Plugins.Packages;
 namespace CloudService.Tests.Plugins.Lifecycle;
 
 /// <summary>Issue 14: every rule of "what may happen to a plugin now" is one pure function, tested without a database.</summary>
+[Trait("Category", "Unit")]
 public sealed class PluginDeciderTests
 {
     private static readonly DateTimeOffset At = new(2026, 12, 5, 9, 0, 0, TimeSpan.Zero);

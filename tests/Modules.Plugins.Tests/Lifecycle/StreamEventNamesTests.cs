@@ -8,6 +8,7 @@ using Npgsql;
 namespace CloudService.Tests.Plugins.Lifecycle;
 
 /// <summary>Issue 14: stream events renamed apart from the contracts; streams stored before the rename still load.</summary>
+[Trait("Category", "Integration")]
 public sealed class StreamEventNamesTests : IAsyncLifetime
 {
     private const string PluginId = "renamed-events";

@@ -40,6 +40,11 @@ public sealed class AppInstance(TestEnvironment environment, string instanceName
             ["CloudService:Admin:Password"] = AdminPassword,
             ["CloudService:DataRoot"] = InstanceDataRoot,
             ["CloudService:InstanceName"] = instanceName,
+            // Instances of one environment are one installation: they share the key ring's certificate.
+            ["CloudService:Identity:KeyEncryptionCertificate"] = Path.Combine(environment.DataRoot, "key-encryption.pfx"),
+            // Tests sign in far more often than people do; the brute-force tests set their own limits.
+            ["CloudService:Identity:SignInsPerIpPerMinute"] = "100000",
+            ["CloudService:Identity:SignInsPerUserNamePerMinute"] = "100000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

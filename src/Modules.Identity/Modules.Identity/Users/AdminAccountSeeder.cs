@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using CloudService.BuildingBlocks.Security;
 
-namespace CloudService.Bootstrapper.Identity;
+namespace CloudService.Modules.Identity.Users;
 
 /// <summary>
 /// Creates the admin account on the first start: user name from CloudService:Admin:UserName
@@ -14,6 +14,7 @@ internal sealed class AdminAccountSeeder(IServiceProvider services, IConfigurati
         var userName = configuration["CloudService:Admin:UserName"] is { Length: > 0 } name ? name : "admin";
         await using var scope = services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<Users>();
+        await users.GiveEveryUserAStampAsync(cancellationToken);
         if (await users.FindAsync(userName, cancellationToken) is not null)
         {
             return;
