@@ -18,7 +18,8 @@ builder.Services
     .AddIdentityAndAuth()
     .AddHealth(builder.Configuration)
     .AddOpenApi()
-    .AddProblemDetails();
+    .AddProblemDetails()
+    .AddOutageAnswers();
 
 // The modules, listed explicitly: no discovery by reflection. After AddMessaging on purpose: hosted
 // services stop in reverse order, so the bus outlives the modules' background publishers.

@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Web;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
@@ -31,6 +32,8 @@ internal static class Persistence
             .ApplyAllDatabaseChangesOnStartup()
             // Only one instance runs the async daemon (the lifecycle relay) at a time.
             .AddAsyncDaemon(DaemonMode.HotCold);
+
+        services.AddSingleton<IIdempotencyStore, IdempotencyStore>();
 
         // Cookies and bearer tokens must be readable by every instance: keys live in PostgreSQL.
         services.AddDataProtection().SetApplicationName("CloudService");

@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Files;
 using CloudService.Modules.Plugins.Activation;
 using CloudService.Modules.Plugins.AdminUi;
 using CloudService.Modules.Plugins.Contracts;
@@ -34,6 +35,8 @@ public static class PluginsModule
         services.AddScoped<PackageUploads>();
         services.AddTransient<PackageValidationJob>();
         services.AddHostedService<PluginStateSyncService>();
+        // Packages half-received or half-copied by a process that was killed.
+        LeftoverSweep.Add(services, configuration, _ => Path.Combine(options.Root, ".incoming"));
         services.AddPluginRuntime();
 
         services.ConfigureMarten((sp, marten) =>

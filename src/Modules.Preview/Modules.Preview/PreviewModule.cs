@@ -1,4 +1,5 @@
 using CloudService.Modules.Preview.Cache;
+using CloudService.Modules.Preview.Events;
 using CloudService.Modules.Preview.Generation;
 using CloudService.Modules.Preview.Invalidation;
 using CloudService.Modules.Preview.Pregeneration;
@@ -25,6 +26,7 @@ public static class PreviewModule
         services.AddSingleton<AccessCache>();
         services.AddSingleton<PreviewSanitizer>();
         services.AddSingleton<LocalRenders>();
+        services.AddSingleton<Announcements>();
         // Scoped: they use the other modules' query interfaces, whose lifetimes are theirs to choose.
         services.AddScoped<ProviderChoice>();
         services.AddScoped<PreviewGenerator>();

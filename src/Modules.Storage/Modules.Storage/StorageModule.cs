@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Files;
 using CloudService.Modules.Storage.Blobs;
 using CloudService.Modules.Storage.Contracts;
 using CloudService.Modules.Storage.Delete;
@@ -30,6 +31,8 @@ public static class StorageModule
         services.AddSingleton<FileDeletion>();
         services.AddSingleton<EventOutbox>();
         services.AddHostedService(sp => sp.GetRequiredService<EventOutbox>());
+        // Uploads half-received by a process that was killed.
+        LeftoverSweep.Add(services, configuration, sp => sp.GetRequiredService<IBlobStore>().StagingDirectory);
 
         services.ConfigureMarten(marten =>
         {

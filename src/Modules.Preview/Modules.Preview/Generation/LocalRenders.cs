@@ -71,6 +71,36 @@ internal sealed class LocalRenders(IServiceScopeFactory scopes, PreviewStore sto
         }
     }
 
+    /// <summary>
+    /// Renders when a slot frees up, in the background: the way a request goes while the broker is down
+    /// and every slot is busy. The generator takes the (queued) claim itself, or leaves it to whoever has it.
+    /// </summary>
+    public void QueueHere(StoredFile file, PreviewKey key)
+    {
+        var stopping = lifetime.ApplicationStopping;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await RunInSlotAsync(
+                    async () =>
+                    {
+                        await using var scope = scopes.CreateAsyncScope();
+                        await scope.ServiceProvider.GetRequiredService<PreviewGenerator>().GenerateAsync(file.Id, key, stopping);
+                    },
+                    stopping);
+            }
+            catch (Exception e) when (!stopping.IsCancellationRequested)
+            {
+                logger.LogWarning(e, "Rendering the preview of {Sha256} with {Provider} on this instance failed", key.Sha256, key.Provider);
+            }
+            catch (OperationCanceledException)
+            {
+                // The host is stopping; the queued claim expires by itself.
+            }
+        }, CancellationToken.None);
+    }
+
     private async Task RenderAsync(StoredFile file, PreviewKey key, Guid owner)
     {
         var stopping = lifetime.ApplicationStopping;

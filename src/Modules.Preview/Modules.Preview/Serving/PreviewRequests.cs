@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CloudService.Modules.Preview.Cache;
 using CloudService.Modules.Preview.Contracts;
+using CloudService.Modules.Preview.Events;
 using CloudService.Modules.Preview.Generation;
 using CloudService.Modules.Storage.Contracts;
 using MassTransit;
@@ -39,6 +40,7 @@ internal sealed class PreviewRequests(
     LocalRenders local,
     PreviewOptions options,
     IBus bus,
+    Announcements announcements,
     ILogger<PreviewRequests> logger)
 {
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
@@ -95,13 +97,9 @@ internal sealed class PreviewRequests(
                         lookAgain = true;
                     }
 
-                    switch (await RequestAsync(file, key, ct))
+                    if (await RequestAsync(file, key, ct) == Requested.RenderingHere)
                     {
-                        case Requested.Unavailable:
-                            return new PreviewOutcome.Unavailable("Previews cannot be generated right now: the message broker does not answer.");
-                        case Requested.RenderingHere:
-                            lookAgain = false;
-                            break;
+                        lookAgain = false;
                     }
                 }
 
@@ -131,11 +129,11 @@ internal sealed class PreviewRequests(
         }
     }
 
-    private enum Requested { Elsewhere, RenderingHere, Unavailable }
+    private enum Requested { Elsewhere, RenderingHere }
 
     /// <summary>
     /// Renders here when a slot is free and nobody holds the claim; with every slot busy, publishes the
-    /// request unless someone (any instance) already has. Unavailable when it cannot be published.
+    /// request unless someone (any instance) already has; without a broker, queues it for a slot here.
     /// </summary>
     private async Task<Requested> RequestAsync(StoredFile file, PreviewKey key, CancellationToken ct)
     {
@@ -145,7 +143,7 @@ internal sealed class PreviewRequests(
                 // Every miss is on the bus, as the module's contract says; a consumer that gets this one
                 // finds the claim held (or the preview stored) and leaves it. Not awaited: the render
                 // here must not wait for the broker, nor fail when it is down.
-                _ = AnnounceAsync(file, key);
+                announcements.Publish(new PreviewRequested(file.Id, key.Sha256, key.Provider, Priority: 0));
                 return Requested.RenderingHere;
             case LocalStart.ClaimedElsewhere:
                 return Requested.Elsewhere;
@@ -156,31 +154,24 @@ internal sealed class PreviewRequests(
             return Requested.Elsewhere;
         }
 
-        try
+        if (announcements.BrokerAnswers)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(PublishTimeout);
-            await bus.Publish(new PreviewRequested(file.Id, key.Sha256, key.Provider, Priority: 0), timeout.Token);
-            return Requested.Elsewhere;
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(PublishTimeout);
+                await bus.Publish(new PreviewRequested(file.Id, key.Sha256, key.Provider, Priority: 0), timeout.Token);
+                return Requested.Elsewhere;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                logger.LogWarning(e, "Publishing the request for preview {Sha256} with {Provider} failed; it waits for a render slot here", key.Sha256, key.Provider);
+            }
         }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            logger.LogWarning(e, "Publishing the request for preview {Sha256} with {Provider} failed", key.Sha256, key.Provider);
-            await store.ReleaseAsync(key, owner: null, CancellationToken.None);
-            return Requested.Unavailable;
-        }
-    }
 
-    private async Task AnnounceAsync(StoredFile file, PreviewKey key)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(PublishTimeout);
-            await bus.Publish(new PreviewRequested(file.Id, key.Sha256, key.Provider, Priority: 0), timeout.Token);
-        }
-        catch (Exception e)
-        {
-            logger.LogDebug(e, "Announcing the preview {Sha256} with {Provider}, rendered here, failed", key.Sha256, key.Provider);
-        }
+        // The broker does not answer: the request waits for a slot of this instance instead, so a
+        // preview never depends on the broker. The queued claim stays; the render here takes it over.
+        local.QueueHere(file, key);
+        return Requested.Elsewhere;
     }
 }
