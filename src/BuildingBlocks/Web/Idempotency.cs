@@ -69,7 +69,7 @@ public static class Idempotency
                 detail: $"A request with this {Header} is still being processed. Send it again in a moment to get its answer.");
         }
 
-        var hashing = new HashingStream(http.Request.Body);
+        var hashing = new HashingStream(http.Request.Body, BoundaryOf(http.Request));
         http.Request.Body = hashing;
         if (claim.Stored is { } stored)
         {
@@ -128,10 +128,48 @@ public static class Idempotency
         }
     }
 
-    /// <summary>Passes the request body through, hashing every byte read.</summary>
-    private sealed class HashingStream(Stream inner) : Stream
+    /// <summary>
+    /// A multipart body's boundary (<c>--</c> and the boundary parameter), or null. A client draws a new
+    /// boundary for every request, a retry included: the body is hashed without it.
+    /// </summary>
+    private static byte[]? BoundaryOf(HttpRequest request) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+        && type.MediaType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase)
+        && Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(type.Boundary).Value is { Length: > 0 } boundary
+            ? System.Text.Encoding.ASCII.GetBytes("--" + boundary)
+            : null;
+
+    /// <summary>Passes the request body through, hashing every byte read except the occurrences of <paramref name="skip"/>.</summary>
+    private sealed class HashingStream(Stream inner, byte[]? skip) : Stream
     {
         private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        /// <summary>The end of what was read that may be the start of <c>skip</c>: hashed once the next read tells.</summary>
+        private byte[] pending = [];
+
+        private void Append(ReadOnlySpan<byte> data)
+        {
+            if (skip is null)
+            {
+                hash.AppendData(data);
+                return;
+            }
+
+            var buffer = new byte[pending.Length + data.Length];
+            pending.CopyTo(buffer, 0);
+            data.CopyTo(buffer.AsSpan(pending.Length));
+            var start = 0;
+            int found;
+            while ((found = buffer.AsSpan(start).IndexOf(skip)) >= 0)
+            {
+                hash.AppendData(buffer, start, found);
+                start += found + skip.Length;
+            }
+
+            var keep = Math.Min(skip.Length - 1, buffer.Length - start);
+            hash.AppendData(buffer, start, buffer.Length - start - keep);
+            pending = buffer[^keep..];
+        }
 
         /// <summary>Reads what the endpoint left unread and returns the hash of the whole body.</summary>
         public async Task<string> DrainAsync(CancellationToken ct)
@@ -141,13 +179,15 @@ public static class Idempotency
             {
             }
 
+            hash.AppendData(pending);
+            pending = [];
             return Convert.ToHexStringLower(hash.GetHashAndReset());
         }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             var read = await inner.ReadAsync(buffer, cancellationToken);
-            hash.AppendData(buffer.Span[..read]);
+            Append(buffer.Span[..read]);
             return read;
         }
 
@@ -157,7 +197,7 @@ public static class Idempotency
         public override int Read(byte[] buffer, int offset, int count)
         {
             var read = inner.Read(buffer, offset, count);
-            hash.AppendData(buffer, offset, read);
+            Append(buffer.AsSpan(offset, read));
             return read;
         }
 

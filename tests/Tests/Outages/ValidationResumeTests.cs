@@ -36,15 +36,17 @@ public sealed class ValidationResumeTests
             first.Kill();
         }
 
-        var started = Stopwatch.StartNew();
         await using var second = await AppProcess.StartAsync(environment, dataRoot, ManyEntries);
+        // From the moment the new process serves requests: its own start-up time depends on the machine's load.
+        var started = Stopwatch.StartNew();
         using var admin2 = await second.AdminClientAsync();
         var resumed = await WaitForAsync(admin2, id, _ => true, TimeSpan.FromSeconds(60), log => log.Count(e => e.GetProperty("type").GetString() == "validation-started") >= 2);
         var resumedAfter = started.Elapsed;
 
-        // Hangfire's old two-minute invisibility timeout made this about 120 s; the goal is under 10 s
-        // (docs/benchmarks.md). The bound here only tells minutes from seconds on a busy machine.
-        Assert.True(resumedAfter < TimeSpan.FromSeconds(45), $"The validation resumed {resumedAfter.TotalSeconds:0.0} s after the restart.");
+        // Hangfire's old two-minute invisibility timeout made this 1–2 minutes (counted from the job's last
+        // fetch); now a claim not renewed for 5 s is taken over. The bound only tells minutes from seconds
+        // on a busy machine; docs/benchmarks.md has the measured figure.
+        Assert.True(resumedAfter < TimeSpan.FromSeconds(30), $"The validation resumed {resumedAfter.TotalSeconds:0.0} s after the restarted app answered.");
         Assert.Equal("ready", (await PluginApi.WaitForFinalAsync(admin2, id, TimeSpan.FromSeconds(90))).GetProperty("status").GetString());
     }
 
