@@ -17,6 +17,7 @@ builder.Services
     .AddBackgroundJobs(builder.Configuration)
     .AddIdentityAndAuth()
     .AddHealth(builder.Configuration)
+    .AddObservability(builder.Configuration)
     .AddOpenApi()
     .AddProblemDetails()
     .AddOutageAnswers();
@@ -39,6 +40,7 @@ app.UseAntiforgery();
 app.UseCsrfProtection();
 
 app.MapHealth();
+app.MapMetrics();
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapBackgroundJobsDashboard();
 app.MapDiagnostics();

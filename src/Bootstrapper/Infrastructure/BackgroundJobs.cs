@@ -32,11 +32,14 @@ internal static class BackgroundJobs
         // belongs to whichever host configured Hangfire last; once that host is disposed, every job of
         // the others fails with ObjectDisposedException.
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
-        services.AddHangfire((sp, cfg) => cfg
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseLogProvider(LiveHostsLogProvider.For(sp)));
+        services.AddHangfire((sp, cfg) =>
+        {
+            cfg.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings()
+                .UseLogProvider(LiveHostsLogProvider.For(sp));
+            JobTelemetry.RegisterOnce(cfg);
+        });
         services.AddHangfireServer(o =>
         {
             o.WorkerCount = Math.Max(2, Environment.ProcessorCount);

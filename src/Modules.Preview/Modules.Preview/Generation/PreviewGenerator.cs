@@ -66,6 +66,11 @@ internal sealed class PreviewGenerator(
             }
 
             var outcome = await RenderAsync(file, key, ct);
+            if (outcome.Html is not null || outcome.Failure is not null)
+            {
+                PreviewMetrics.Rendered(key.Provider, outcome.Elapsed, outcome.Html is not null);
+            }
+
             if (outcome.Html is not null)
             {
                 await StoreAsync(key, outcome.Html, outcome.Stylesheet, owner, outcome.Elapsed, ct);
