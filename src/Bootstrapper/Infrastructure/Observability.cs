@@ -131,7 +131,7 @@ internal sealed class JobTelemetry : JobFilterAttribute, IClientFilter, IServerF
 
     public void OnPerformed(PerformedContext context)
     {
-        var activity = context.Items.GetValueOrDefault(ActivityItem) as Activity;
+        var activity = context.Items.TryGetValue(ActivityItem, out var item) ? item as Activity : null;
         if (context.Exception is { } e && !context.ExceptionHandled)
         {
             var job = context.BackgroundJob.Job;
