@@ -7,7 +7,8 @@
 # the app as its own process with its own database, RabbitMQ virtual host and data folder (a user's
 # data is never touched), and a Kestrel static-file server as the reference for cache hits.
 # Steps: micro (BenchmarkDotNet, in process), live (the app over HTTP and AMQP), hits (wrk), upload
-# (curl vs dd). `./bench.sh` runs them all (about 8 minutes on two cores) and rewrites
+# (curl vs dd), outages (preview latency with the broker cut vs up; start-up to a resumed validation
+# after a SIGKILL mid-validation). `./bench.sh` runs them all (about 8 minutes on two cores) and rewrites
 # docs/benchmarks.md; `./bench.sh live hits` runs only those and writes artifacts/bench/partial.md.
 # BENCH_KEEP=1 keeps the work folder (the app's log, raw samples) for a closer look.
 set -euo pipefail
@@ -15,7 +16,7 @@ cd "$(dirname "$0")"
 STARTED=$(date +%s)
 source scripts/services.sh
 
-ALL_STEPS=(micro live hits upload)
+ALL_STEPS=(micro live hits upload outages)
 STEPS=("$@")
 [ ${#STEPS[@]} -gt 0 ] || STEPS=("${ALL_STEPS[@]}")
 for step in "${STEPS[@]}"; do
@@ -24,7 +25,7 @@ done
 wants() { [[ " ${STEPS[*]} " == *" $1 "* ]]; }
 
 missing=()
-for tool in wrk curl bc; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+for tool in wrk curl bc socat; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 if [ ${#missing[@]} -gt 0 ]; then
   say "Installing ${missing[*]} (apt)"
   as_root apt-get update -qq
@@ -87,7 +88,7 @@ if wants micro; then
   grep -E '^\| ' "$WORK/micro.log" || true
 fi
 
-if wants live || wants hits || wants upload; then
+if wants live || wants hits || wants upload || wants outages; then
   say "Starting the app (Release) on $BASE with database and virtual host $NAME"
   PGPASSWORD=$PG_PASSWORD psql -h 127.0.0.1 -U "$PG_USER" -d postgres -qc "CREATE DATABASE \"$NAME\"" >/dev/null
   VHOST=/
@@ -207,6 +208,66 @@ if wants upload; then
 fi
 
 stop "$APP_PID"; APP_PID=""
+
+if wants outages; then
+  say "Outages: text preview misses with the broker up vs cut; start-up to a resumed validation after a SIGKILL"
+  # A second app of its own (port, data folder) whose broker connection goes through socat: killing
+  # socat cuts the broker for this app alone.
+  OUT_PORT=$((APP_PORT + 2)); PROXY_PORT=$((APP_PORT + 3)); OUT_BASE="http://127.0.0.1:$OUT_PORT"
+  PROXY_PID=""
+  start_proxy() { set -m; socat "TCP-LISTEN:$PROXY_PORT,fork,reuseaddr,bind=127.0.0.1" TCP:127.0.0.1:5672 & PROXY_PID=$!; set +m; }
+  start_outage_app() {
+    set -m
+    ConnectionStrings__Postgres="$BENCH_POSTGRES" ASPNETCORE_URLS="$OUT_BASE" ASPNETCORE_ENVIRONMENT=Production \
+    CloudService__DataRoot="$WORK/outage-data" CloudService__Admin__Password="$PASSWORD" \
+    CloudService__Preview__PregenerateOnUpload=false CloudService__Plugins__Limits__MaxEntries=10000 \
+    RabbitMq__VirtualHost="$VHOST" RabbitMq__Port="$PROXY_PORT" \
+      dotnet "$DLL" --contentRoot "$PWD/src/Bootstrapper" >>"$WORK/outage-app.log" 2>&1 &
+    APP_PID=$!
+    set +m
+  }
+  start_proxy
+  start_outage_app
+  wait_ready "$OUT_BASE/health/ready" "$APP_PID" "$WORK/outage-app.log"
+  TOKEN=$(curl -sf -H 'Content-Type: application/json' -d "{\"userName\":\"admin\",\"password\":\"$PASSWORD\"}" "$OUT_BASE/api/auth/token" \
+    | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')
+  auth=(-H "Authorization: Bearer $TOKEN")
+  preview_misses() { # label count → seconds of each miss (new text each time: the cache is keyed by content)
+    for i in $(seq 1 "$2"); do
+      head -c 48000 /dev/urandom | base64 >"$WORK/miss.txt"
+      id=$(curl -sf "${auth[@]}" -F "file=@$WORK/miss.txt;filename=$1-$i.txt" "$OUT_BASE/api/files" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+      code_time=$(curl -s "${auth[@]}" -o /dev/null -w '%{http_code} %{time_total}' "$OUT_BASE/api/files/$id/preview?waitMs=10000")
+      [ "${code_time% *}" = 200 ] || { echo "preview of $id answered ${code_time% *} ($1)" >&2; tail -n 20 "$WORK/outage-app.log"; exit 1; }
+      echo "${code_time#* }"
+    done
+  }
+  preview_misses warm 20 >/dev/null
+  mapfile -t up < <(preview_misses up 30)
+  kill -- -"$PROXY_PID" 2>/dev/null || kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true
+  mapfile -t down < <(preview_misses down 30)
+  result outage.preview_up_ms "$(echo "$(median "${up[@]}") * 1000" | bc -l)"
+  result outage.preview_down_ms "$(echo "$(median "${down[@]}") * 1000" | bc -l)"
+  start_proxy
+
+  SLOW="$WORK/slow-package.zip"
+  "${BENCH[@]}" slow-package "$BENCH_PLUGIN_PACKAGE" "$SLOW" >/dev/null
+  status() { curl -sf "${auth[@]}" "$OUT_BASE/api/admin/plugins/markdown-preview" | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'; }
+  curl -sf "${auth[@]}" -F "package=@$SLOW" "$OUT_BASE/api/admin/plugins" >/dev/null
+  for _ in $(seq 1 600); do [ "$(status)" = validating ] && break; sleep 0.02; done
+  kill -9 "$APP_PID"; wait "$APP_PID" 2>/dev/null || true
+  started=$(date +%s.%N)
+  start_outage_app
+  resumed=""
+  for _ in $(seq 1 1200); do
+    log=$(curl -s "${auth[@]}" "$OUT_BASE/api/admin/plugins/markdown-preview/log" || true)
+    if [ "$(grep -o '"type":"validation-started"' <<<"$log" | wc -l)" -ge 2 ]; then resumed=$(date +%s.%N); break; fi
+    sleep 0.05
+  done
+  [ -n "$resumed" ] && result outage.resume_seconds "$(echo "$resumed - $started" | bc -l)"
+  stop "$APP_PID"; APP_PID=""
+  kill -- -"$PROXY_PID" 2>/dev/null || kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true
+fi
+
 result run.seconds "$(( $(date +%s) - STARTED ))"
 if [ ${#STEPS[@]} -eq ${#ALL_STEPS[@]} ]; then
   "${BENCH[@]}" report "$BENCH_RESULTS" docs/benchmarks.md >/dev/null

@@ -15,12 +15,15 @@ switch (args)
     case ["static-server", var root, var url]:
         await StaticServer.RunAsync(root, url);
         return 0;
+    case ["slow-package", var basePackage, var output]:
+        Console.WriteLine(CloudService.Benchmarks.Corpus.PluginPackages.Build(CloudService.Benchmarks.Corpus.PluginPackages.Slow, basePackage, output));
+        return 0;
     case ["report", var results, var output]:
         return Report.Write(results, output);
     case ["probe", var what, .. var rest]:
         Probe.Run(what, rest.Length > 1 ? int.Parse(rest[1], CultureInfo.InvariantCulture) : 200, rest.FirstOrDefault());
         return 0;
     default:
-        Console.Error.WriteLine("usage: CloudService.Benchmarks micro | live [misses single cycles hit] | static-server <root> <url> | report <results.tsv> <out.md> | probe sanitise|validate <package.zip> [count]");
+        Console.Error.WriteLine("usage: CloudService.Benchmarks micro | live [misses single cycles hit] | static-server <root> <url> | slow-package <base.zip> <out.zip> | report <results.tsv> <out.md> | probe sanitise|validate <package.zip> [count]");
         return 2;
 }

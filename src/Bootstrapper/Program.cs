@@ -26,8 +26,10 @@ builder.Services
     .AddBackgroundJobs(builder.Configuration)
     .AddHealth(builder.Configuration)
     .AddProxySupport(builder.Configuration)
+    .AddObservability(builder.Configuration)
     .AddOpenApi()
-    .AddProblemDetails();
+    .AddProblemDetails()
+    .AddOutageAnswers();
 
 // The modules, listed explicitly: no discovery by reflection. After AddMessaging on purpose: hosted
 // services stop in reverse order, so the bus outlives the modules' background publishers.
@@ -53,6 +55,7 @@ app.UseIdentityModule();
 
 app.MapHealth();
 app.MapStaticAssetsOfModules();
+app.MapMetrics();
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapBackgroundJobsDashboard();
 app.MapDiagnostics();

@@ -16,8 +16,11 @@ internal static class BackgroundJobs
         {
             SchemaName = "hangfire",
             PrepareSchemaIfNecessary = true,
-            // A job whose server died is picked up again after this long.
-            InvisibilityTimeout = TimeSpan.FromMinutes(2),
+            // A running job keeps its claim alive (a heartbeat every fifth of the timeout), so the timeout
+            // can be short: a job whose server was killed (a validation mid-way) is picked up again within
+            // seconds, by whichever instance is up first, instead of after minutes (issue 22, item 6).
+            UseSlidingInvisibilityTimeout = true,
+            InvisibilityTimeout = configuration.GetValue("CloudService:Jobs:InvisibilityTimeout", TimeSpan.FromSeconds(5)),
             // Polling, not LISTEN/NOTIFY long polling: with it, jobs were seen to wait forever in tests.
             QueuePollInterval = TimeSpan.FromMilliseconds(250),
         };
@@ -29,11 +32,14 @@ internal static class BackgroundJobs
         // belongs to whichever host configured Hangfire last; once that host is disposed, every job of
         // the others fails with ObjectDisposedException.
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
-        services.AddHangfire((sp, cfg) => cfg
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseLogProvider(LiveHostsLogProvider.For(sp)));
+        services.AddHangfire((sp, cfg) =>
+        {
+            cfg.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings()
+                .UseLogProvider(LiveHostsLogProvider.For(sp));
+            JobTelemetry.RegisterOnce(cfg);
+        });
         services.AddHangfireServer(o =>
         {
             o.WorkerCount = Math.Max(2, Environment.ProcessorCount);

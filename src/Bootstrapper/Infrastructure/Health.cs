@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CloudService.BuildingBlocks.Errors;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using RabbitMQ.Client;
@@ -63,7 +64,7 @@ internal sealed class RabbitMqHealthCheck(RabbitMqOptions options) : IHealthChec
         }
         catch (Exception ex)
         {
-            return HealthCheckResult.Unhealthy($"RabbitMQ at {options.Host}:{options.Port} does not answer: {ex.Message}");
+            return HealthCheckResult.Unhealthy($"RabbitMQ at {options.Host}:{options.Port} does not answer: {SafeText.Scrub(ex.Message)}");
         }
     }
 }

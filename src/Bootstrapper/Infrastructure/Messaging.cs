@@ -24,6 +24,9 @@ internal static class Messaging
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
+            // A self-hosted server sends nothing anywhere its admin did not configure: MassTransit would
+            // otherwise report usage to its vendor's host a few minutes after start (issue 22, item 8).
+            bus.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
             bus.AddStorageConsumers();
             bus.AddPluginsConsumers();
             bus.AddPreviewConsumers();

@@ -1,4 +1,5 @@
 using CloudService.Bootstrapper.Migrations;
+using CloudService.BuildingBlocks.Web;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
@@ -38,6 +39,8 @@ internal static class Persistence
             .UseLightweightSessions()
             // Only one instance runs the async daemon (the lifecycle relay) at a time.
             .AddAsyncDaemon(DaemonMode.HotCold);
+
+        services.AddSingleton<IIdempotencyStore, IdempotencyStore>();
         return services;
     }
 }

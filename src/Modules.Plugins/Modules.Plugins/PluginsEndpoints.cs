@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CloudService.BuildingBlocks.Security;
+using CloudService.BuildingBlocks.Web;
 using CloudService.Modules.Plugins.Lifecycle;
 using CloudService.Modules.Plugins.Hosting;
 using CloudService.Modules.Plugins.Packages;
@@ -23,7 +24,9 @@ internal static class PluginsEndpoints
             .Accepts<IFormFile>("multipart/form-data")
             .Produces<UploadAccepted>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .WithSummary("Upload a plugin package (.zip); validation runs in the background.");
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithIdempotency()
+            .WithSummary("Upload a plugin package (.zip); validation runs in the background. With an Idempotency-Key, a retry within 24 h gets the first answer.");
 
         api.MapGet("", async (IQuerySession session, CancellationToken ct) =>
         {

@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Files;
 using CloudService.BuildingBlocks.Web;
 using CloudService.BuildingBlocks.Options;
 using CloudService.Modules.Plugins.Lifecycle;
@@ -35,6 +36,8 @@ public static class PluginsModule
         services.AddScoped<PackageUploads>();
         services.AddTransient<PackageValidationJob>();
         services.AddHostedService<PluginStateSyncService>();
+        // Packages half-received or half-copied by a process that was killed.
+        LeftoverSweep.Add(services, configuration, _ => Path.Combine(options.Root, ".incoming"));
         services.AddPluginRuntime();
         services.AddStaticAssetsOf(typeof(PluginsModule).Assembly);
 

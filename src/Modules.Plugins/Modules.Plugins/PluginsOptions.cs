@@ -27,6 +27,13 @@ internal sealed class PluginsOptions : IValidatableObject
     [Range(1, 1000, ErrorMessage = "CloudService:Plugins:MaxGcRounds must lie between {1} and {2}.")]
     public int MaxGcRounds { get; set; } = 10;
 
+    /// <summary>
+    /// How long a validation that failed for a passing reason (full disk, database gone) waits before
+    /// each further try; once they are used up, a full disk fails the version (upload it again to
+    /// retry) and a database outage is left to the job's own retries.
+    /// </summary>
+    public List<TimeSpan> ValidationRetryDelays { get; set; } = [];
+
     /// <summary>This instance's name in the audit log and in its fan-out queue.</summary>
     public string InstanceName { get; set; } = "";
 
@@ -58,6 +65,11 @@ internal sealed class PluginsOptions : IValidatableObject
         }
 
         options.Root = Path.GetFullPath(options.Root);
+        if (options.ValidationRetryDelays.Count == 0)
+        {
+            options.ValidationRetryDelays = [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10)];
+        }
+
         var name = configuration["CloudService:InstanceName"];
         options.InstanceName = $"{(string.IsNullOrEmpty(name) ? Environment.MachineName.ToLowerInvariant() : name)}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
         return options;

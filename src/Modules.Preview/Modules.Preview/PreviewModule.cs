@@ -1,5 +1,6 @@
 using CloudService.BuildingBlocks.Options;
 using CloudService.Modules.Preview.Cache;
+using CloudService.Modules.Preview.Events;
 using CloudService.Modules.Preview.Generation;
 using CloudService.Modules.Preview.Invalidation;
 using CloudService.Modules.Preview.Pregeneration;
@@ -28,6 +29,7 @@ public static class PreviewModule
         services.AddSingleton<AccessCache>();
         services.AddSingleton(sp => new PreviewSanitizer(sp.GetRequiredService<PreviewOptions>().AllowRemoteImages));
         services.AddSingleton<LocalRenders>();
+        services.AddSingleton<Announcements>();
         // Scoped: they use the other modules' query interfaces, whose lifetimes are theirs to choose.
         services.AddScoped<ProviderChoice>();
         services.AddScoped<PreviewGenerator>();

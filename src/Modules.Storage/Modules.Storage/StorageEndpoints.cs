@@ -1,4 +1,5 @@
 using CloudService.BuildingBlocks.Security;
+using CloudService.BuildingBlocks.Web;
 using CloudService.Modules.Storage.Blobs;
 using CloudService.Modules.Storage.Delete;
 using CloudService.Modules.Storage.Files;
@@ -22,7 +23,9 @@ internal static class StorageEndpoints
             .Accepts<IFormFile>("multipart/form-data")
             .Produces<FileResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .WithSummary("Upload a file (multipart/form-data, field 'file'); it is streamed, hashed and stored once per content.");
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithIdempotency()
+            .WithSummary("Upload a file (multipart/form-data, field 'file'); it is streamed, hashed and stored once per content. With an Idempotency-Key, a retry within 24 h gets the first answer.");
 
         api.MapGet("", async (HttpContext http, StoredFiles files, CancellationToken ct) =>
                 TypedResults.Ok((await files.ListAsync(http.User.UserId(), ct)).Select(f => f.ToResponse())))

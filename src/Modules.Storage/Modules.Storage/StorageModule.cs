@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Files;
 using CloudService.BuildingBlocks.Web;
 using CloudService.BuildingBlocks.Options;
 using CloudService.Modules.Storage.Blobs;
@@ -35,6 +36,8 @@ public static class StorageModule
         services.AddSingleton<EventOutbox>();
         services.AddHostedService(sp => sp.GetRequiredService<EventOutbox>());
         services.AddStaticAssetsOf(typeof(StorageModule).Assembly);
+        // Uploads half-received by a process that was killed.
+        LeftoverSweep.Add(services, configuration, sp => sp.GetRequiredService<IBlobStore>().StagingDirectory);
 
         services.ConfigureMarten(marten =>
         {

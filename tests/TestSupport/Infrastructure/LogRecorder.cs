@@ -17,6 +17,17 @@ public sealed class LogRecorder : ILoggerProvider
 
     public IReadOnlyList<Entry> Errors => [.. entries.Where(e => e.Level >= LogLevel.Error)];
 
+    /// <summary>Waits until a warning or error whose message satisfies <paramref name="match"/> was logged.</summary>
+    public async Task WaitForAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!entries.Any(e => match(e.Message)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Not logged in time. Logged:\n" + string.Join("\n", entries));
+            await Task.Delay(50);
+        }
+    }
+
     public ILogger CreateLogger(string categoryName) => new Recorder(this, categoryName);
 
     public void Dispose()

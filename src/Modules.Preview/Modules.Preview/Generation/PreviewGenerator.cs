@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using CloudService.BuildingBlocks.Errors;
 using CloudService.Modules.Plugins.Contracts;
 using CloudService.Modules.Preview.Cache;
 using CloudService.Modules.Preview.Contracts;
+using CloudService.Modules.Preview.Events;
 using CloudService.Modules.Preview.Sanitising;
 using CloudService.Modules.Storage.Contracts;
 using CloudService.Plugins.Sdk;
-using MassTransit;
 using Microsoft.Extensions.Logging;
 
 namespace CloudService.Modules.Preview.Generation;
@@ -28,7 +29,7 @@ internal sealed class PreviewGenerator(
     PreviewSanitizer sanitizer,
     PreviewOptions options,
     RenderTail tail,
-    IBus bus,
+    Announcements announcements,
     ILogger<PreviewGenerator> logger)
 {
     /// <summary>Generates the preview of a requested file unless someone else holds the claim (a request from the bus, or pre-generation).</summary>
@@ -68,6 +69,11 @@ internal sealed class PreviewGenerator(
             }
 
             var outcome = await RenderAsync(file, key, ct);
+            if (outcome.Html is not null || outcome.Failure is not null)
+            {
+                PreviewMetrics.Rendered(key.Provider, outcome.Elapsed, outcome.Html is not null);
+            }
+
             if (outcome.Html is not null)
             {
                 await StoreAsync(key, outcome.Html, outcome.Stylesheet, owner, outcome.Elapsed, ct);
@@ -143,7 +149,7 @@ internal sealed class PreviewGenerator(
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            return new Outcome(null, null, $"{key.Provider} failed: {Shorten(e.Message)}", false, Stopwatch.GetElapsedTime(begun));
+            return new Outcome(null, null, $"{key.Provider} failed: {Shorten(SafeText.Scrub(e.Message))}", false, Stopwatch.GetElapsedTime(begun));
         }
         finally
         {
@@ -199,7 +205,8 @@ internal sealed class PreviewGenerator(
         notifications.Notify(key.Sha256);
         logger.LogDebug("Preview of {Sha256} with {Provider}: rendered in {RenderMs:0.0} ms, sanitised in {SanitiseMs:0.0} ms, stored after {TotalMs:0.0} ms",
             key.Sha256, key.Provider, elapsed.TotalMilliseconds, sanitised.TotalMilliseconds, (elapsed + Stopwatch.GetElapsedTime(started)).TotalMilliseconds);
-        await bus.Publish(new PreviewGenerated(key.Sha256, key.Provider, PreviewStore.SizeOf(preview), elapsed.TotalMilliseconds), ct);
+        // Not awaited: this runs in a render slot, and a broker that does not answer must not hold it.
+        announcements.Publish(new PreviewGenerated(key.Sha256, key.Provider, PreviewStore.SizeOf(preview), elapsed.TotalMilliseconds));
 
         var evicted = await store.EvictAsync(options.MaxCacheBytes, key, ct);
         if (evicted > 0)
@@ -219,7 +226,7 @@ internal sealed class PreviewGenerator(
         logger.LogWarning("Preview of {Sha256} with {Provider} failed: {Reason}", key.Sha256, key.Provider, reason);
         await store.SaveFailureAsync(key, reason, timedOut, options.FailureTtl, owner, ct);
         notifications.Notify(key.Sha256);
-        await bus.Publish(new PreviewFailed(key.Sha256, key.Provider, reason), ct);
+        announcements.Publish(new PreviewFailed(key.Sha256, key.Provider, reason));
         if (key.PluginId is { } pluginId)
         {
             try

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CloudService.BuildingBlocks.Security;
 using CloudService.Modules.Preview.Cache;
+using CloudService.Modules.Preview.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -51,6 +52,7 @@ internal static class PreviewEndpoints
         {
             case PreviewOutcome.Ready ready:
                 http.Response.Headers[CacheHeader] = ready.Hit ? "hit" : "miss";
+                PreviewMetrics.Answered(ready.Hit);
                 http.Response.Headers[ProviderHeader] = ready.Key.Provider;
                 http.Response.Headers.ETag = ready.Preview.ETag;
                 http.Response.Headers.CacheControl = "private";

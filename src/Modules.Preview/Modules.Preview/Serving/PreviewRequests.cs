@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using CloudService.Modules.Preview.Cache;
 using CloudService.Modules.Preview.Contracts;
+using CloudService.Modules.Preview.Events;
 using CloudService.Modules.Preview.Generation;
 using CloudService.Modules.Storage.Contracts;
-using MassTransit;
-using Microsoft.Extensions.Logging;
 
 namespace CloudService.Modules.Preview.Serving;
 
@@ -29,8 +28,9 @@ internal abstract record PreviewOutcome
 
 /// <summary>
 /// The request side: access check, provider choice, cache look-up; on a miss one request (cluster-wide)
-/// gets the generation going — rendered on this instance when a render slot is free, else published as
-/// <see cref="PreviewRequested"/> for any instance — and every request waits for the result within its budget.
+/// gets the generation going — rendered on this instance when the user's share of the render slots allows,
+/// else queued here in the user's turn (LocalRenders) — and every request waits for the result within its
+/// budget. Nothing here waits for the broker: <see cref="PreviewRequested"/> is announced in the background.
 /// </summary>
 internal sealed class PreviewRequests(
     IStoredFiles files,
@@ -40,11 +40,8 @@ internal sealed class PreviewRequests(
     AccessCache access,
     LocalRenders local,
     PreviewOptions options,
-    IBus bus,
-    ILogger<PreviewRequests> logger)
+    Announcements announcements)
 {
-    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
-
     public async Task<PreviewOutcome> GetAsync(Guid fileId, Guid ownerId, TimeSpan wait, CancellationToken ct)
     {
         // Another user's file is reported exactly like an unknown one.
@@ -148,7 +145,7 @@ internal sealed class PreviewRequests(
                 // Every miss is on the bus, as the module's contract says; a consumer that gets this one
                 // finds the claim held (or the preview stored) and leaves it. Not awaited: the render
                 // here must not wait for the broker, nor fail when it is down.
-                _ = AnnounceAsync(file, key);
+                announcements.Publish(new PreviewRequested(file.Id, key.Sha256, key.Provider, Priority: 0));
                 return Requested.RenderingHere;
             case LocalStart.Queued:
                 // Not on the bus: a consumer elsewhere would render it outside its user's turn (issue 23).
@@ -157,19 +154,6 @@ internal sealed class PreviewRequests(
                 return Requested.Busy;
             default:
                 return Requested.Elsewhere;
-        }
-    }
-
-    private async Task AnnounceAsync(StoredFile file, PreviewKey key)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(PublishTimeout);
-            await bus.Publish(new PreviewRequested(file.Id, key.Sha256, key.Provider, Priority: 0), timeout.Token);
-        }
-        catch (Exception e)
-        {
-            logger.LogDebug(e, "Announcing the preview {Sha256} with {Provider}, rendered here, failed", key.Sha256, key.Provider);
         }
     }
 }

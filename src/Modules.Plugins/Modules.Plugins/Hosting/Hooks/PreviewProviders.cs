@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Errors;
 using CloudService.Modules.Plugins.Contracts;
 using CloudService.Modules.Plugins.Lifecycle;
 using CloudService.Plugins.Sdk;
@@ -145,7 +146,7 @@ internal sealed class PreviewProviders(HookRegistry hooks, IDocumentStore store,
             {
                 // Only text leaves: the plugin's exception object would keep its context alive wherever it is kept.
                 logger.LogWarning("Preview provider of {PluginId} {Version} failed on {FileName}: {Error}", PluginId, Version, file.FileName, e.ToString());
-                throw new InvalidOperationException($"{PluginId} {Version} failed to render {file.FileName}: {e.GetType().Name}: {e.Message}");
+                throw new InvalidOperationException($"{PluginId} {Version} failed to render {file.FileName}: {e.GetType().Name}: {SafeText.Scrub(e.Message)}");
             }
         }
 

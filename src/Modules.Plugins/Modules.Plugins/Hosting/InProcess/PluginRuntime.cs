@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
+using CloudService.BuildingBlocks.Errors;
 using CloudService.Plugins.PackageRules;
 using CloudService.Plugins.Sdk;
 using Microsoft.Extensions.Logging;
@@ -230,7 +231,7 @@ internal sealed class PluginRuntime(HookRegistry hooks, ILoggerFactory loggers, 
             e = inner;
         }
 
-        return e switch
+        return SafeText.Scrub(e switch
         {
             FileNotFoundException f => $"A dependency is missing: {f.Message}",
             FileLoadException f => $"A dependency cannot be loaded: {f.Message}",
@@ -238,7 +239,7 @@ internal sealed class PluginRuntime(HookRegistry hooks, ILoggerFactory loggers, 
             ReflectionTypeLoadException r => $"Types cannot be loaded: {string.Join(" ", r.LoaderExceptions.Where(l => l is not null).Select(l => l!.Message).Distinct())}",
             TypeLoadException or MissingMemberException => $"Type load error: {e.Message}",
             _ => $"{e.GetType().Name}: {e.Message}",
-        };
+        });
     }
 
     /// <summary>On shutdown: unregister and unload everything (no verification; the process is going).</summary>

@@ -45,7 +45,10 @@ internal sealed class PackageUploads(IDocumentStore store, IBackgroundJobClient 
             var statusUrl = $"/api/admin/plugins/{manifest.Id}";
             await using var session = store.LightweightSession();
             var stream = await session.Events.FetchForWriting<PluginDetails>(manifest.Id, ct);
-            if (stream.Aggregate is { Uninstalled: false } existing && existing.Versions.TryGetValue(manifest.Version, out var known))
+            // A failed version uploaded again with the same bytes is validated again: its failure may have
+            // been the server's (a full disk), not the package's. Any other known version is answered as before.
+            if (stream.Aggregate is { Uninstalled: false } existing && existing.Versions.TryGetValue(manifest.Version, out var known)
+                && !(known.Status == PluginStatus.Failed && known.Sha256 == file.Sha256))
             {
                 return known.Sha256 == file.Sha256
                     ? Results.Accepted(statusUrl, new UploadAccepted(manifest.Id, manifest.Version, statusUrl))

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
+using CloudService.BuildingBlocks.Errors;
 using CloudService.Plugins.PackageRules;
 using CloudService.Plugins.Sdk;
 
@@ -99,7 +100,7 @@ internal static partial class AssemblyInspector
         }
         catch (BadImageFormatException e)
         {
-            problems.Add($"entryAssembly {shown} is not a valid .NET assembly: {e.Message}");
+            problems.Add($"entryAssembly {shown} is not a valid .NET assembly: {SafeText.Scrub(e.Message)}");
         }
 
         return problems;

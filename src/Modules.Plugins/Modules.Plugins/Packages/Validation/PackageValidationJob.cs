@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Errors;
 using CloudService.Modules.Plugins.Lifecycle;
 using Hangfire;
 using Hangfire.Server;
@@ -30,16 +31,35 @@ internal sealed class PackageValidationJob(IDocumentStore store, LocalInstall in
 
         await AppendAsync(pluginId, new ValidationStarted(version, by, clock.GetUtcNow(), options.InstanceName), cancellationToken);
         var reporter = new ProgressReporter(store, clock, PluginProgress.IdFor(pluginId, version));
-        await reporter.ReportAsync(new ValidationProgress(ValidationStage.Received, 0));
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            await ValidateAsync(pluginId, version, by, reporter, cancellationToken);
-        }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested && (context?.GetJobParameter<int>("RetryCount") ?? Attempts) >= Attempts)
-        {
-            // The last attempt: a plugin must not stay "validating" for ever because of a fault here.
-            logger.LogError(e, "Validating plugin {PluginId} {Version} failed for good", pluginId, version);
-            await FailAsync(pluginId, version, by, [$"Validation could not complete: {e.Message}"], reporter, CancellationToken.None);
+            await reporter.ReportAsync(new ValidationProgress(ValidationStage.Received, 0));
+            try
+            {
+                await ValidateAsync(pluginId, version, by, reporter, cancellationToken);
+                return;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && Outage.Of(e) != OutageKind.None && attempt < options.ValidationRetryDelays.Count)
+            {
+                // Held by this job while it waits: the job's claim stays alive, and a restart resumes it.
+                var delay = options.ValidationRetryDelays[attempt];
+                logger.LogWarning(e, "Validating plugin {PluginId} {Version} failed for a passing reason ({Outage}); trying again in {Delay}", pluginId, version, Outage.Of(e), delay);
+                await Task.Delay(delay, clock, cancellationToken);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && Outage.Of(e) == OutageKind.DiskFull)
+            {
+                logger.LogError(e, "Validating plugin {PluginId} {Version} failed: the disk stayed full", pluginId, version);
+                await FailAsync(pluginId, version, by, ["Validation could not complete: the server's disk is full. Upload the package again once an administrator has freed space."], reporter, CancellationToken.None);
+                return;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && (context?.GetJobParameter<int>("RetryCount") ?? Attempts) >= Attempts)
+            {
+                // The last attempt: a plugin must not stay "validating" for ever because of a fault here.
+                // Users see what went wrong, never where on the server (the log has the whole exception).
+                logger.LogError(e, "Validating plugin {PluginId} {Version} failed for good", pluginId, version);
+                await FailAsync(pluginId, version, by, [$"Validation could not complete: {SafeText.Describe(e)}"], reporter, CancellationToken.None);
+                return;
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using CloudService.BuildingBlocks.Errors;
 using CloudService.Plugins.Sdk;
 
 namespace CloudService.Modules.Plugins.Packages;
@@ -74,7 +75,7 @@ internal sealed class PackageValidator(PackageLimits limits)
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or NotSupportedException)
         {
-            return Refuse($"The file is not a readable ZIP archive: {e.Message}");
+            return Refuse($"The file is not a readable ZIP archive: {SafeText.Scrub(e.Message)}");
         }
 
         static ManifestPeek Refuse(string reason) => new(null, [reason]);
