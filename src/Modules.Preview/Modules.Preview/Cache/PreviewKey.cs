@@ -4,7 +4,7 @@ namespace CloudService.Modules.Preview.Cache;
 /// The cache key (ADR 4): the content's SHA-256, the provider that would render it now
 /// (<c>pluginId@version</c> or <see cref="BuiltinText"/>), and the user whose files these are: what
 /// one user can observe of the cache (hit or miss, timing, a remembered failure) never depends on
-/// another user's files (ADR 8).
+/// another user's files (ADR 11).
 /// </summary>
 internal sealed record PreviewKey(string Sha256, string Provider, Guid UserId)
 {
