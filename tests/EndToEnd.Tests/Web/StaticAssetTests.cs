@@ -16,7 +16,7 @@ public sealed partial class StaticAssetTests(AppFixture fixture) : IClassFixture
     [InlineData("/admin/plugins", "/_content/CloudService.Modules.Plugins/plugin-list.js")]
     [InlineData("/admin/plugins/some-plugin", "/_content/CloudService.Modules.Plugins/plugin-detail.js")]
     [InlineData("/files", "/_content/CloudService.Modules.Storage/file-list.js")]
-    [InlineData("/admin/users", "/_content/CloudService.Bootstrapper/users.js")]
+    [InlineData("/admin/users", "/_content/CloudService.Modules.Identity/users.js")]
     public async Task A_page_links_its_modules_script_and_has_no_inline_script(string page, string script)
     {
         using var admin = await fixture.App.AdminClientAsync();
