@@ -60,6 +60,8 @@ public sealed class AppProcess : IAsyncDisposable
             ["CloudService__Admin__UserName"] = AppInstance.AdminUserName,
             ["CloudService__Admin__Password"] = AppInstance.AdminPassword,
             ["CloudService__DataRoot"] = dataRoot,
+            // Production refuses to start on a schema that is behind; run.sh runs `migrate` first, this does it at start-up.
+            ["CloudService__Database__MigrateOnStartup"] = "true",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
