@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace CloudService.Tests.Infrastructure;
@@ -10,8 +11,9 @@ namespace CloudService.Tests.Infrastructure;
 /// <summary>
 /// The real app (real HTTP pipeline, PostgreSQL, RabbitMQ, Hangfire) in this process, configured
 /// for one <see cref="TestEnvironment"/>. Give two instances the same environment to get a cluster.
+/// Give it a clock (a <c>FakeTimeProvider</c>) to test lifetimes and lockouts by advancing time instead of sleeping.
 /// </summary>
-public sealed class AppInstance(TestEnvironment environment, string instanceName = "a", IDictionary<string, string?>? settings = null)
+public sealed class AppInstance(TestEnvironment environment, string instanceName = "a", IDictionary<string, string?>? settings = null, TimeProvider? clock = null)
     : WebApplicationFactory<Program>
 {
     public const string AdminUserName = "admin";
@@ -58,7 +60,17 @@ public sealed class AppInstance(TestEnvironment environment, string instanceName
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(Logs));
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<ILoggerProvider>(Logs);
+            if (clock is not null)
+            {
+                // Replaces the modules' TryAddSingleton(TimeProvider.System): every module, and the
+                // authentication handlers (their options take the TimeProvider from DI), read this clock.
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton(clock);
+            }
+        });
     }
 
     /// <summary>An HTTP client that signs in with a bearer token.</summary>
