@@ -58,9 +58,12 @@ stop() { # pid: SIGINT, then wait for it
   if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then kill -INT "$1"; wait "$1" 2>/dev/null || true; fi
 }
 cleanup() {
+  [ -z "${PROXY_PID:-}" ] || kill "$PROXY_PID" 2>/dev/null || true
   stop "$STATIC_PID"
   stop "$APP_PID"
-  PGPASSWORD=$PG_PASSWORD psql -h 127.0.0.1 -U "$PG_USER" -d postgres -qc "DROP DATABASE IF EXISTS \"$NAME\" WITH (FORCE)" >/dev/null 2>&1 || true
+  for db in "$NAME" "${NAME}_outage"; do
+    PGPASSWORD=$PG_PASSWORD psql -h 127.0.0.1 -U "$PG_USER" -d postgres -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+  done
   as_root rabbitmqctl -q delete_vhost "$NAME" >/dev/null 2>&1 || true
   if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "Kept $WORK (app.log, samples-*.txt, results.tsv)"; else rm -rf "$WORK"; fi
 }
@@ -216,9 +219,14 @@ if wants outages; then
   OUT_PORT=$((APP_PORT + 2)); PROXY_PORT=$((APP_PORT + 3)); OUT_BASE="http://127.0.0.1:$OUT_PORT"
   PROXY_PID=""
   start_proxy() { set -m; socat "TCP-LISTEN:$PROXY_PORT,fork,reuseaddr,bind=127.0.0.1" TCP:127.0.0.1:5672 & PROXY_PID=$!; set +m; }
+  # Its own database too: the live step has already uploaded the plugin package this step uploads.
+  OUT_POSTGRES="${BENCH_POSTGRES/Database=$NAME;/Database=${NAME}_outage;}"
+  PGPASSWORD=$PG_PASSWORD psql -h 127.0.0.1 -U "$PG_USER" -d postgres -qc "CREATE DATABASE \"${NAME}_outage\"" >/dev/null
+  ConnectionStrings__Postgres="$OUT_POSTGRES" ASPNETCORE_ENVIRONMENT=Production \
+    dotnet "$DLL" migrate --contentRoot "$PWD/src/Bootstrapper" >>"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log"; exit 1; }
   start_outage_app() {
     set -m
-    ConnectionStrings__Postgres="$BENCH_POSTGRES" ASPNETCORE_URLS="$OUT_BASE" ASPNETCORE_ENVIRONMENT=Production \
+    ConnectionStrings__Postgres="$OUT_POSTGRES" ASPNETCORE_URLS="$OUT_BASE" ASPNETCORE_ENVIRONMENT=Production \
     CloudService__DataRoot="$WORK/outage-data" CloudService__Admin__Password="$PASSWORD" \
     CloudService__Preview__PregenerateOnUpload=false CloudService__Plugins__Limits__MaxEntries=10000 \
     RabbitMq__VirtualHost="$VHOST" RabbitMq__Port="$PROXY_PORT" \

@@ -19,27 +19,37 @@ public sealed class FakeClockAppFixture : IAsyncLifetime
     public static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromMinutes(15);
     public static readonly TimeSpan RefreshTokenLifetime = TimeSpan.FromHours(8);
     public static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(12);
+    public static readonly TimeSpan SessionCheckCacheTime = TimeSpan.FromSeconds(5);
 
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
     public TestEnvironment Environment { get; } = new();
     public AppInstance App { get; private set; } = null!;
 
+    /// <summary>A second instance on the same database and clock.</summary>
+    public AppInstance Other { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         await Environment.InitializeAsync();
-        App = new AppInstance(Environment, "a", new Dictionary<string, string?>
+        App = new AppInstance(Environment, "a", Settings(), Clock);
+        _ = App.Server;
+        Other = new AppInstance(Environment, "b", Settings(), Clock);
+        _ = Other.Server;
+    }
+
+    private static Dictionary<string, string?> Settings() => new()
         {
             ["CloudService:Identity:LockoutThreshold"] = LockoutThreshold.ToString(CultureInfo.InvariantCulture),
             ["CloudService:Identity:FirstLockout"] = FirstLockout.ToString("c", CultureInfo.InvariantCulture),
             ["CloudService:Identity:AccessTokenLifetime"] = AccessTokenLifetime.ToString("c", CultureInfo.InvariantCulture),
             ["CloudService:Identity:RefreshTokenLifetime"] = RefreshTokenLifetime.ToString("c", CultureInfo.InvariantCulture),
             ["CloudService:Identity:SessionLifetime"] = SessionLifetime.ToString("c", CultureInfo.InvariantCulture),
-        }, Clock);
-        _ = App.Server;
-    }
+            ["CloudService:Identity:SessionCheckCacheTime"] = SessionCheckCacheTime.ToString("c", CultureInfo.InvariantCulture),
+        };
 
     public async Task DisposeAsync()
     {
+        await Other.DisposeAsync();
         await App.DisposeAsync();
         await Environment.DisposeAsync();
     }
@@ -143,6 +153,29 @@ public sealed class ClockTests(FakeClockAppFixture fixture) : IClassFixture<Fake
         fixture.Clock.Advance(FakeClockAppFixture.SessionLifetime - step + TimeSpan.FromSeconds(1));
         Assert.True(fixture.Clock.GetUtcNow() < refreshTokenExpires);
         Assert.Equal(HttpStatusCode.Unauthorized, (await RefreshAsync(client, tokens.RefreshToken)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Another_instance_trusts_its_last_session_check_for_the_cache_time_only()
+    {
+        var userName = await CreateUserAsync();
+        using var onA = fixture.App.AnonymousClient();
+        using var onB = fixture.Other.AnonymousClient();
+        var tokens = await TokensAsync(onA, userName);
+        Assert.Equal(HttpStatusCode.OK, (await FilesAsync(onA, tokens.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await FilesAsync(onB, tokens.AccessToken)).StatusCode);
+
+        // Signed out everywhere on A: A refuses at once, B answers from its check of a moment ago
+        // until the cache time has passed (the bounded staleness in docs/security.md), then refuses.
+        using var admin = await fixture.App.AdminClientAsync();
+        var id = (await admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/admin/users")).EnumerateArray()
+            .Single(u => u.GetProperty("userName").GetString() == userName).GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync($"/api/admin/users/{id}/disable", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await FilesAsync(onA, tokens.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await FilesAsync(onB, tokens.AccessToken)).StatusCode);
+
+        fixture.Clock.Advance(FakeClockAppFixture.SessionCheckCacheTime + TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await FilesAsync(onB, tokens.AccessToken)).StatusCode);
     }
 
     private sealed record Tokens(string AccessToken, DateTimeOffset ExpiresAt, string RefreshToken);

@@ -92,6 +92,8 @@ public sealed partial class SessionRevocationTests(AppFixture fixture) : IClassF
         var id = (await admin.GetFromJsonAsync<JsonElement>("/api/admin/users")).EnumerateArray()
             .Single(u => u.GetProperty("userName").GetString() == userName).GetProperty("id").GetGuid();
 
+        // The session is checked (and remembered by this instance) before it is disabled.
+        Assert.Equal(HttpStatusCode.OK, (await user.GetAsync("/api/files")).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync($"/api/admin/users/{id}/disable", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await user.GetAsync("/api/files")).StatusCode);
         using var anonymous = fixture.App.AnonymousClient();

@@ -35,6 +35,7 @@ public static class IdentityModule
         services.AddSingleton<IPasswordHasher<AppUser>, PasswordHasher<AppUser>>();
         services.AddScoped<Users.Users>();
         services.AddScoped<Sessions.Sessions>();
+        services.AddSingleton<SessionCheckCache>();
         services.AddSingleton<SignInThrottle>();
         services.AddHostedService<AdminAccountSeeder>();
         services.AddStaticAssetsOf(typeof(IdentityModule).Assembly);

@@ -13,6 +13,12 @@ internal sealed record IdentityOptions
     /// <summary>No session (cookie or refreshed tokens) outlives this after its sign-in.</summary>
     public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromHours(12);
 
+    /// <summary>
+    /// How long an instance trusts its last answer that a session is current (0 asks PostgreSQL on
+    /// every request). Changes made on this instance apply at once; on other instances within this time.
+    /// </summary>
+    public TimeSpan SessionCheckCacheTime { get; init; } = TimeSpan.FromSeconds(5);
+
     public int SignInsPerIpPerMinute { get; init; } = 30;
     public int SignInsPerUserNamePerMinute { get; init; } = 10;
 

@@ -18,7 +18,7 @@ internal sealed class RevokedSession
 /// the time of the sign-in inside the data-protected ticket. The key ring alone is not enough to
 /// sign in: every request is checked against the user store (<see cref="IsCurrentAsync"/>).
 /// </summary>
-internal sealed class Sessions(IDocumentSession session, IdentityOptions options, TimeProvider clock)
+internal sealed class Sessions(IDocumentSession session, IdentityOptions options, TimeProvider clock, SessionCheckCache cache)
 {
     public const string StampClaim = "cs:stamp";
     public const string SessionClaim = "cs:sid";
@@ -45,9 +45,10 @@ internal sealed class Sessions(IDocumentSession session, IdentityOptions options
     /// <summary>
     /// True when the principal's user exists, is not disabled, has the same stamp and role, and the
     /// session was neither signed out nor older than <see cref="IdentityOptions.SessionLifetime"/>.
-    /// One round trip (a batched query); measured in docs/security.md.
+    /// One round trip (a batched query), skipped while <see cref="SessionCheckCache"/> remembers the
+    /// answer unless <paramref name="fresh"/> (redeeming a refresh token always asks the database).
     /// </summary>
-    public async Task<AppUser?> CurrentUserAsync(ClaimsPrincipal principal, CancellationToken ct)
+    public async Task<AppUser?> CurrentUserAsync(ClaimsPrincipal principal, CancellationToken ct, bool fresh = false)
     {
         if (!Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var userId)
             || !Guid.TryParse(principal.FindFirstValue(SessionClaim), out var sessionId)
@@ -58,15 +59,24 @@ internal sealed class Sessions(IDocumentSession session, IdentityOptions options
             return null;
         }
 
+        var role = principal.FindFirstValue(ClaimTypes.Role);
+        if (!fresh && cache.Find(userId, sessionId, stamp, role) is { } remembered)
+        {
+            return remembered;
+        }
+
         var batch = session.CreateBatchQuery();
         var user = batch.Load<AppUser>(userId);
         var revoked = batch.Load<RevokedSession>(sessionId);
         await batch.Execute(ct);
         var found = await user;
-        return found is { Disabled: false } && found.SecurityStamp == stamp && found.Role == principal.FindFirstValue(ClaimTypes.Role)
-            && await revoked is null
-            ? found
-            : null;
+        if (found is { Disabled: false } && found.SecurityStamp == stamp && found.Role == role && await revoked is null)
+        {
+            cache.Remember(sessionId, stamp, role, found);
+            return found;
+        }
+
+        return null;
     }
 
     public async Task<bool> IsCurrentAsync(ClaimsPrincipal principal, CancellationToken ct) =>
@@ -86,6 +96,7 @@ internal sealed class Sessions(IDocumentSession session, IdentityOptions options
         // A revoked session older than the session lifetime is refused anyway: forget it.
         session.DeleteWhere<RevokedSession>(s => s.ForgetAfter < now);
         await session.SaveChangesAsync(ct);
+        cache.Forget(userId);
     }
 
     private static DateTimeOffset? SignedInAt(ClaimsPrincipal principal) =>

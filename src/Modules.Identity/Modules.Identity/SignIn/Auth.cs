@@ -97,7 +97,7 @@ internal static class Auth
             return null;
         }
 
-        var user = await http.RequestServices.GetRequiredService<Sessions.Sessions>().CurrentUserAsync(ticket.Principal, ct);
+        var user = await http.RequestServices.GetRequiredService<Sessions.Sessions>().CurrentUserAsync(ticket.Principal, ct, fresh: true);
         return user is null ? null : (user, ticket.Principal);
     }
 

@@ -1,12 +1,13 @@
 using System.Text.RegularExpressions;
 using CloudService.BuildingBlocks.Security;
 using JasperFx;
+using CloudService.Modules.Identity.Sessions;
 using Marten;
 using Microsoft.AspNetCore.Identity;
 
 namespace CloudService.Modules.Identity.Users;
 
-internal sealed partial class Users(IDocumentSession session, IPasswordHasher<AppUser> hasher, IdentityOptions options, TimeProvider clock, ILogger<Users> logger)
+internal sealed partial class Users(IDocumentSession session, IPasswordHasher<AppUser> hasher, IdentityOptions options, TimeProvider clock, SessionCheckCache sessionChecks, ILogger<Users> logger)
 {
     public const int MinimumPasswordLength = 8;
 
@@ -102,6 +103,7 @@ internal sealed partial class Users(IDocumentSession session, IPasswordHasher<Ap
         user.SecurityStamp = AppUser.NewStamp();
         session.Store(user);
         await session.SaveChangesAsync(ct);
+        sessionChecks.Forget(user.Id);
         return errors;
     }
 
@@ -117,6 +119,7 @@ internal sealed partial class Users(IDocumentSession session, IPasswordHasher<Ap
         change(user);
         session.Store(user);
         await session.SaveChangesAsync(ct);
+        sessionChecks.Forget(userId);
         return true;
     }
 
