@@ -68,9 +68,10 @@ public sealed class PreviewStoreTests : IAsyncLifetime, IDisposable
     public async Task An_expired_claim_of_a_crashed_renderer_can_be_taken_again()
     {
         var key = NewKey();
-        Assert.True(await a.TryStartRenderAsync(key, Guid.NewGuid(), TimeSpan.FromMilliseconds(200), default));
+        // A lease long enough that a busy CI machine reaches the second claim inside it (200 ms was not).
+        Assert.True(await a.TryStartRenderAsync(key, Guid.NewGuid(), TimeSpan.FromSeconds(2), default));
         Assert.False(await b.TryStartRenderAsync(key, Guid.NewGuid(), TimeSpan.FromSeconds(30), default));
-        await Task.Delay(300);
+        await Task.Delay(2500);
         Assert.True(await b.TryQueueAsync(key, TimeSpan.FromSeconds(30), default));
     }
 
