@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using CloudService.BuildingBlocks.Security;
-using JasperFx;
 using CloudService.Modules.Identity.Sessions;
+using JasperFx;
 using Marten;
 using Microsoft.AspNetCore.Identity;
 
