@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using CloudService.BuildingBlocks.Diagnostics;
 using CloudService.BuildingBlocks.Security;
 using Hangfire;
 using Hangfire.Client;
@@ -20,8 +21,8 @@ internal static class Observability
 {
     public const string JobsName = "CloudService.Jobs";
 
-    /// <summary>Sources of spans: ours, Npgsql's own (PostgreSQL commands) and MassTransit's (publish, consume).</summary>
-    private static readonly string[] Sources = [JobsName, "Npgsql", "MassTransit"];
+    /// <summary>Sources of spans: ours (jobs, publishing committed events), Npgsql's own (PostgreSQL commands) and MassTransit's (publish, consume).</summary>
+    private static readonly string[] Sources = [JobsName, CarriedTrace.SourceName, "Npgsql", "MassTransit"];
 
     private static readonly string[] Meters = [JobsName, "CloudService.Preview", "MassTransit", "Npgsql"];
 

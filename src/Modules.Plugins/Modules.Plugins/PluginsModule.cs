@@ -47,6 +47,8 @@ public static class PluginsModule
             marten.Schema.For<PluginProgress>().DatabaseSchemaName("plugins");
             marten.Schema.For<RejectedUpload>().DatabaseSchemaName("plugins");
             StreamEventNames.Map(marten);
+            marten.Events.MetadataConfig.HeadersEnabled = true;
+            marten.Listeners.Add(new TraceHeaders());
             marten.Projections.Snapshot<PluginDetails>(SnapshotLifecycle.Inline);
             // A relay must never skip an event it failed to publish.
             marten.Projections.Errors.SkipApplyErrors = false;

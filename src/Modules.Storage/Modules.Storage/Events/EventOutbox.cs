@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Diagnostics;
 using Marten;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
@@ -100,6 +101,7 @@ internal sealed class EventOutbox(IDocumentStore store, IBus bus, ILogger<EventO
                     // already have reached the broker and would be sent again by the next start.
                     ct.ThrowIfCancellationRequested();
                     using (var timeout = new CancellationTokenSource(PublishTimeout))
+                    using (CarriedTrace.Resume(pending.TraceParent, pending.Message.GetType().Name))
                     {
                         await bus.Publish(pending.Message, pending.Message.GetType(), context => context.MessageId = pending.Id, timeout.Token);
                     }

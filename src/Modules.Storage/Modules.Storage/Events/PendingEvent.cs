@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Diagnostics;
 using CloudService.Modules.Storage.Contracts;
 using Marten;
 
@@ -16,11 +17,14 @@ internal sealed class PendingEvent
     public FileUploaded? Uploaded { get; set; }
     public FileDeleted? Deleted { get; set; }
 
+    /// <summary>The trace of the request that committed it, continued when it is published.</summary>
+    public string? TraceParent { get; set; }
+
     public object Message => (object?)Uploaded ?? Deleted ?? throw new InvalidOperationException($"Pending event {Id} is empty.");
 
     public static void Add(IDocumentSession session, FileUploaded message, DateTimeOffset at) =>
-        session.Store(new PendingEvent { Id = Guid.CreateVersion7(), CreatedAt = at, Uploaded = message });
+        session.Store(new PendingEvent { Id = Guid.CreateVersion7(), CreatedAt = at, Uploaded = message, TraceParent = CarriedTrace.Current() });
 
     public static void Add(IDocumentSession session, FileDeleted message, DateTimeOffset at) =>
-        session.Store(new PendingEvent { Id = Guid.CreateVersion7(), CreatedAt = at, Deleted = message });
+        session.Store(new PendingEvent { Id = Guid.CreateVersion7(), CreatedAt = at, Deleted = message, TraceParent = CarriedTrace.Current() });
 }

@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Diagnostics;
 using CloudService.Modules.Plugins.Lifecycle;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
@@ -48,6 +49,8 @@ internal sealed class LifecycleRelay : SubscriptionBase
                 continue;
             }
 
+            // Published in the trace of whatever appended the event (TraceHeaders).
+            using var span = CarriedTrace.Resume(e.GetHeader(CarriedTrace.Header)?.ToString(), message.GetType().Name);
             await Publishing(message.GetType().Name, e.StreamKey).ExecuteAsync(
                 async token => await bus.Publish(message, message.GetType(), token), cancellationToken);
         }
