@@ -22,13 +22,17 @@ internal sealed class PluginCommands(
     private const string LostRace = "Another change to this plugin won; reload and try again.";
 
     // Informational events (PluginUnloaded from another instance, RenderFailed) move the stream's
-    // version without deciding anything; a command that lost only to them decides again.
+    // version without deciding anything; a command that lost only to them decides again. Every
+    // instance reports its unload right after a deactivation, so on a busy cluster several can land
+    // one after another: a few short, growing pauses let them settle.
     private static readonly ResiliencePipeline<CommandResult> DecideAgain = new ResiliencePipelineBuilder<CommandResult>()
         .AddRetry(new RetryStrategyOptions<CommandResult>
         {
             ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { LostToInformational: true }),
-            MaxRetryAttempts = 3,
-            Delay = TimeSpan.Zero,
+            MaxRetryAttempts = 8,
+            Delay = TimeSpan.FromMilliseconds(10),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
         })
         .Build();
 
