@@ -51,6 +51,7 @@ if (command is not null)
 app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseHostFilteringWithProblemDetails();
 app.UseIdentityModule();
 
 app.MapHealth();

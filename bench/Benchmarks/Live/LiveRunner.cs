@@ -148,7 +148,7 @@ internal static class LiveRunner
     /// </summary>
     private static async Task FloodAsync(AppClient admin, AppClient user)
     {
-        const int samples = 15;
+        const int samples = 30;
         Console.WriteLine($"A small user's preview latency, idle and while another user floods pathological files ({samples} each)");
         var flooderName = $"flood-{Guid.NewGuid():N}"[..14];
         await admin.CreateUserAsync(flooderName, "bench-password-1");

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.HttpOverrides;
 
 namespace CloudService.Bootstrapper.Infrastructure;
@@ -7,6 +8,9 @@ namespace CloudService.Bootstrapper.Infrastructure;
 /// Behind a reverse proxy the client's address and scheme come from X-Forwarded-For/-Proto, trusted
 /// only from the proxies listed in CloudService:ForwardedHeaders:KnownProxies (loopback by default).
 /// X-Forwarded-Host is never taken: the host names the app answers to are AllowedHosts.
+/// A request for another host is refused with problem details like any other bad request: the host's
+/// own filter (which runs before everything and answers an HTML page) is replaced by the same filter
+/// placed after the error pages (<see cref="UseHostFilteringWithProblemDetails"/>).
 /// </summary>
 internal static class Proxies
 {
@@ -22,6 +26,15 @@ internal static class Proxies
                 o.KnownProxies.Add(IPAddress.Parse(proxy));
             }
         });
+        services.Configure<HostFilteringOptions>(o => o.IncludeFailureMessage = false);
+        foreach (var filter in services.Where(d => d.ServiceType == typeof(IStartupFilter) && d.ImplementationType?.Name == "HostFilteringStartupFilter").ToList())
+        {
+            services.Remove(filter);
+        }
+
         return services;
     }
+
+    /// <summary>After UseStatusCodePages: the empty 400 of a foreign Host becomes problem details there.</summary>
+    public static IApplicationBuilder UseHostFilteringWithProblemDetails(this IApplicationBuilder app) => app.UseHostFiltering();
 }

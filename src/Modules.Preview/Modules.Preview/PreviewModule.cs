@@ -29,6 +29,7 @@ public static class PreviewModule
         services.AddSingleton<AccessCache>();
         services.AddSingleton(sp => new PreviewSanitizer(sp.GetRequiredService<PreviewOptions>().AllowRemoteImages));
         services.AddSingleton<LocalRenders>();
+        services.AddSingleton(sp => new RenderThreads(sp.GetRequiredService<PreviewOptions>()));
         services.AddSingleton<Announcements>();
         // Scoped: they use the other modules' query interfaces, whose lifetimes are theirs to choose.
         services.AddScoped<ProviderChoice>();

@@ -36,12 +36,20 @@ internal sealed class PreviewOptions
     /// <summary>Whether previews are rendered right after upload when an active plugin provider accepts the file.</summary>
     public bool PregenerateOnUpload { get; set; } = true;
 
-    /// <summary>Renders running at once per instance for user requests (pre-generation gets one more slot of its own).</summary>
+    /// <summary>Renders running at once per instance: user requests, requests over the bus and pre-generation share these slots.</summary>
     [Range(1, 1024, ErrorMessage = "CloudService:Preview:RenderConcurrency must lie between 1 and 1024.")]
     public int RenderConcurrency { get; set; } = Math.Max(2, Environment.ProcessorCount);
 
     /// <summary>The most of those slots one user's renders hold at once (issue 23: one user cannot slow everyone); 0 = half of them.</summary>
     public int RenderSlotsPerUser { get; set; }
+
+    /// <summary>
+    /// The nice value (0 normal … 19 lowest) of the threads that render for a user who has more renders
+    /// waiting than their share of slots: below request handling, other users' renders, the database and
+    /// the broker, so a flood uses the CPU time others leave (issue 23). 0 runs them at the normal priority.
+    /// </summary>
+    [Range(0, 19, ErrorMessage = "CloudService:Preview:RenderNice must lie between 0 and 19.")]
+    public int RenderNice { get; set; } = 10;
 
     /// <summary>Renders one user may have waiting for a slot per instance; a request past it is refused (503 with Retry-After).</summary>
     public int MaxQueuedRendersPerUser { get; set; } = 8;

@@ -19,6 +19,11 @@ public sealed class HostileRequestTests(AppFixture fixture) : IClassFixture<AppF
         var refused = await client.SendAsync(foreign);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Null(refused.Headers.Location);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        using (var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal(400, problem.RootElement.GetProperty("status").GetInt32());
+        }
 
         using var forwarded = new HttpRequestMessage(HttpMethod.Get, "/admin/users");
         forwarded.Headers.Add("X-Forwarded-Host", "evil.example");

@@ -73,4 +73,35 @@ public sealed class FairRenderingTests(PreviewSecurityFixture fixture) : IClassF
             Assert.StartsWith("<p>gated: heavy ", await done.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task A_flooding_users_renders_run_at_low_priority_and_another_users_at_the_normal_one()
+    {
+        using var admin = await fixture.App.AdminClientAsync();
+        using var flooder = await fixture.App.NewUserClientAsync();
+        using var neighbour = await fixture.App.NewUserClientAsync();
+        var (id, ext) = ($"nice-{Guid.NewGuid():N}"[..12], ".n" + Guid.NewGuid().ToString("N")[..6]);
+        await PluginApi.UploadReadyAsync(admin, TestPlugins.Package(id, "1.0.0", TestPlugins.NicePreviewSource(ext, gate)), id);
+        Assert.Equal(HttpStatusCode.OK, (await PluginApi.ActivateAsync(admin, id, "1.0.0")).StatusCode);
+
+        // The flooder asks for three renders: one takes their slot, two wait in their queue.
+        var flood = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            var file = (await FilesApi.UploadOkAsync(flooder, FilesApi.Utf8($"flood {i} {Guid.NewGuid()}"), $"f{i}{ext}")).Id();
+            Assert.Equal(HttpStatusCode.Accepted, (await PreviewTesting.GetPreviewAsync(flooder, file, waitMs: 0)).StatusCode);
+            flood.Add(file);
+        }
+
+        var small = (await FilesApi.UploadOkAsync(neighbour, FilesApi.Utf8($"small {Guid.NewGuid()}"), "small" + ext)).Id();
+        Assert.Equal(HttpStatusCode.Accepted, (await PreviewTesting.GetPreviewAsync(neighbour, small, waitMs: 0)).StatusCode);
+        await File.WriteAllTextAsync(gate, "open");
+
+        // The second of the flood started while the third still waited: low priority (the default
+        // RenderNice, 10), also on the thread its continuation ran on. The neighbour's: the normal one.
+        var second = await PreviewTesting.WaitForPreviewAsync(flooder, flood[1], TimeSpan.FromSeconds(30));
+        Assert.Equal("<p>nice 10 10</p>", await second.Content.ReadAsStringAsync());
+        var neighbours = await PreviewTesting.WaitForPreviewAsync(neighbour, small, TimeSpan.FromSeconds(30));
+        Assert.Equal("<p>nice 0 0</p>", await neighbours.Content.ReadAsStringAsync());
+    }
 }

@@ -355,6 +355,12 @@ internal static class TestPlugins
     public static string GatedPreviewSource(string extension, string gatePath) =>
         PreviewProviderSource(extension, $"while (!File.Exists(@\"{gatePath}\")) {{ await Task.Delay(20, cancellationToken); }} return new PreviewResult($\"<p>gated: {{System.Net.WebUtility.HtmlEncode(text)}}</p>\");");
 
+    /// <summary>A gated provider (see <see cref="GatedPreviewSource"/>) that tells the nice value of the thread it renders on, before and after an await (Linux).</summary>
+    public static string NicePreviewSource(string extension, string gatePath) =>
+        PreviewProviderSource(extension, "static int Nice() { var s = File.ReadAllText(\"/proc/thread-self/stat\"); return int.Parse(s[(s.LastIndexOf(')') + 2)..].Split(' ')[16]); } "
+            + $"while (!File.Exists(@\"{gatePath}\")) {{ await Task.Delay(20, cancellationToken); }} "
+            + "var before = Nice(); await Task.Delay(5, cancellationToken); return new PreviewResult($\"<p>nice {before} {Nice()}</p>\");");
+
     /// <summary>A provider that returns the file's content as HTML and as its stylesheet, unchecked: a hostile plugin.</summary>
     public static string RawHtmlPreviewSource(string extension) =>
         PreviewProviderSource(extension, "var parts = text.Split(\"\\n===\\n\"); return new PreviewResult(parts[0], parts.Length > 1 ? parts[1] : null);");

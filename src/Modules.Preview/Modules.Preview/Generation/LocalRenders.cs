@@ -1,3 +1,4 @@
+using CloudService.BuildingBlocks.Threading;
 using CloudService.Modules.Preview.Cache;
 using CloudService.Modules.Storage.Contracts;
 using Microsoft.Extensions.DependencyInjection;
@@ -146,6 +147,15 @@ internal sealed class LocalRenders(IServiceScopeFactory scopes, PreviewStore sto
         }
 
         return done.Task;
+    }
+
+    /// <summary>Whether <paramref name="userId"/> has renders waiting for a slot here: asked for more than their share, so their renders run at low priority.</summary>
+    public bool IsFlooding(Guid userId)
+    {
+        lock (gate)
+        {
+            return users.TryGetValue(userId, out var user) && user.Queue.Count > 0;
+        }
     }
 
     /// <summary>How many renders of <paramref name="userId"/> run and wait on this instance now (for tests and diagnostics).</summary>
@@ -351,5 +361,31 @@ internal sealed class RenderTail
             // Its outcome was handled where it ran; only its end matters here.
             return Task.WhenAll(tails).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
+    }
+}
+
+/// <summary>
+/// Where providers and the sanitiser run: dedicated threads, so a provider that computes without
+/// awaiting never holds the thread pool's threads. A render of a user who has more renders waiting
+/// than their share of slots (a flood) runs on threads of lower priority (<see cref="PreviewOptions.RenderNice"/>,
+/// see <see cref="BackgroundPriorityScheduler"/>): on a busy machine it gets the CPU time that request
+/// handling, the other users' renders, the database and the broker leave (issue 23). Lowering every
+/// render instead was measured and made the small user's own render wait behind the flood's uploads.
+/// One thread per render slot in each: a slot stays taken until its provider really returns, so a
+/// render that holds a slot never waits for a thread.
+/// </summary>
+internal sealed class RenderThreads(PreviewOptions options) : IDisposable
+{
+    private readonly BackgroundPriorityScheduler normal = new("preview render", Math.Max(1, options.RenderConcurrency), nice: 0);
+    private readonly BackgroundPriorityScheduler demoted = new("preview render (flood)", Math.Max(1, options.RenderConcurrency), options.RenderNice);
+
+    public Task<T> Run<T>(bool demote, Func<Task<T>> run) => (demote ? demoted : normal).Run(run);
+
+    public Task<T> Run<T>(bool demote, Func<T> run) => (demote ? demoted : normal).Run(run);
+
+    public void Dispose()
+    {
+        normal.Dispose();
+        demoted.Dispose();
     }
 }

@@ -29,6 +29,8 @@ internal sealed class PreviewGenerator(
     PreviewSanitizer sanitizer,
     PreviewOptions options,
     RenderTail tail,
+    RenderThreads threads,
+    LocalRenders renders,
     Announcements announcements,
     ILogger<PreviewGenerator> logger)
 {
@@ -114,7 +116,7 @@ internal sealed class PreviewGenerator(
             }
 
             var started = Stopwatch.GetTimestamp();
-            var html = await BuiltinTextPreview.RenderAsync(text, file.Size, options.TextPreviewBytes, ct);
+            var html = await threads.Run(renders.IsFlooding(key.UserId), () => BuiltinTextPreview.RenderAsync(text, file.Size, options.TextPreviewBytes, ct));
             return new Outcome(html, null, null, false, Stopwatch.GetElapsedTime(started));
         }
 
@@ -136,8 +138,9 @@ internal sealed class PreviewGenerator(
         var begun = Stopwatch.GetTimestamp();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(options.RenderTimeout);
-        // On the thread pool: a provider that blocks before its first await must not hold this caller past the limit.
-        var render = Task.Run(() => lease.RenderAsync(described, content, limit.Token), CancellationToken.None);
+        // On the render threads: a provider that blocks before its first await must not hold this caller
+        // past the limit, and a flooding user's renders get the CPU time others leave (issue 23).
+        var render = threads.Run(renders.IsFlooding(key.UserId), () => lease.RenderAsync(described, content, limit.Token));
         try
         {
             var result = await render.WaitAsync(options.RenderTimeout, ct);
@@ -180,7 +183,7 @@ internal sealed class PreviewGenerator(
         try
         {
             var budget = options.RenderTimeout - elapsed;
-            fragment = Encoding.UTF8.GetBytes(sanitizer.Sanitize(html, budget < options.RenderTimeout / 10 ? options.RenderTimeout / 10 : budget));
+            fragment = await threads.Run(renders.IsFlooding(key.UserId), () => Encoding.UTF8.GetBytes(sanitizer.Sanitize(html, budget < options.RenderTimeout / 10 ? options.RenderTimeout / 10 : budget)));
         }
         catch (SanitizeLimitException e)
         {
