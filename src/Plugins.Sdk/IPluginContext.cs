@@ -17,6 +17,10 @@ public interface IPluginContext
 
     /// <summary>A log that the host writes under the plugin's id.</summary>
     IPluginLog Log { get; }
+
+    /// <summary>The plugin's settings (see <see cref="IPluginSettings"/>); live for as long as the plugin is active.</summary>
+    /// <remarks>Added in SDK 1.1. The default (no settings) keeps test doubles written for 1.0 compiling.</remarks>
+    IPluginSettings Settings => NoSettings.Instance;
 }
 
 /// <summary>

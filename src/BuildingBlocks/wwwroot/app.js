@@ -2,11 +2,14 @@
 window.cs = (() => {
   const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content ?? '';
 
-  async function problemMessage(res) {
-    try {
-      const p = await res.json();
-      return p.detail || p.title || `HTTP ${res.status}`;
-    } catch { return `HTTP ${res.status}`; }
+  // The error thrown for a failed request: its message is the problem's detail, and `problem` the whole
+  // problem details object (a 422's `errors` by field, for example).
+  async function failure(res) {
+    let p = null;
+    try { p = await res.json(); } catch { /* not JSON */ }
+    const e = new Error(p?.detail || p?.title || `HTTP ${res.status}`);
+    e.problem = p;
+    return e;
   }
 
   async function api(method, url, body) {
@@ -14,7 +17,7 @@ window.cs = (() => {
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await fetch(url, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
     if (res.status === 401) { location.href = '/login?returnUrl=' + encodeURIComponent(location.pathname); throw new Error('Signed out'); }
-    if (!res.ok) throw new Error(await problemMessage(res));
+    if (!res.ok) throw await failure(res);
     if (res.status === 204) return null;
     const type = res.headers.get('content-type') || '';
     return type.includes('json') ? res.json() : res.text();

@@ -50,6 +50,10 @@ public sealed record PluginDeactivated(Guid EventId, string PluginId, string Ver
 /// <summary>A plugin (all its versions) was deleted.</summary>
 public sealed record PluginUninstalled(Guid EventId, string PluginId, string Version, DateTimeOffset OccurredAt, string By, long StreamVersion) : IPluginLifecycleEvent;
 
+/// <summary>An admin saved the plugin's settings. Every instance's running plugin sees the new values.</summary>
+/// <param name="Changed">The top-level settings whose values changed (never the values: they may be secrets).</param>
+public sealed record PluginSettingsChanged(Guid EventId, string PluginId, string Version, DateTimeOffset OccurredAt, string By, long StreamVersion, IReadOnlyList<string> Changed) : IPluginLifecycleEvent;
+
 /// <summary>A plugin failed at run time (activation error, repeated render failures).</summary>
 /// <param name="Reason">What went wrong.</param>
 public sealed record PluginFailed(Guid EventId, string PluginId, string Version, DateTimeOffset OccurredAt, string By, long StreamVersion, string Reason) : IPluginLifecycleEvent;

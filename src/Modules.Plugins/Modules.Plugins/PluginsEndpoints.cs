@@ -4,6 +4,7 @@ using CloudService.BuildingBlocks.Web;
 using CloudService.Modules.Plugins.Lifecycle;
 using CloudService.Modules.Plugins.Hosting;
 using CloudService.Modules.Plugins.Packages;
+using CloudService.Modules.Plugins.Settings;
 using Marten;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -61,6 +62,8 @@ internal static class PluginsEndpoints
         api.MapDelete("/{pluginId}", async (string pluginId, HttpContext http, PluginCommands commands, CancellationToken ct) =>
             ToResult(await commands.DeleteAsync(pluginId, http.User.UserName(), ct), _ => null))
             .WithSummary("Delete an inactive plugin: all its versions, folders and packages. The audit log stays.");
+
+        api.MapPluginSettings();
     }
 
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult NotFound(string pluginId) =>

@@ -6,6 +6,7 @@ using CloudService.Modules.Plugins.AdminUi;
 using CloudService.Modules.Plugins.Contracts;
 using CloudService.Modules.Plugins.Hosting;
 using CloudService.Modules.Plugins.Packages;
+using CloudService.Modules.Plugins.Settings;
 using JasperFx.Events.Projections;
 using Marten;
 using MassTransit;
@@ -33,6 +34,8 @@ public static class PluginsModule
         services.AddSingleton<LocalInstall>();
         services.AddSingleton<PluginConvergence>();
         services.AddSingleton<PluginCommands>();
+        services.AddSingleton<LiveSettings>();
+        services.AddSingleton<SettingsCommands>();
         services.AddScoped<PackageUploads>();
         services.AddTransient<PackageValidationJob>();
         services.AddHostedService<PluginStateSyncService>();
@@ -46,6 +49,7 @@ public static class PluginsModule
             marten.Schema.For<PluginDetails>().DatabaseSchemaName("plugins");
             marten.Schema.For<PluginProgress>().DatabaseSchemaName("plugins");
             marten.Schema.For<RejectedUpload>().DatabaseSchemaName("plugins");
+            marten.Schema.For<PluginSettingsValues>().DatabaseSchemaName("plugins");
             StreamEventNames.Map(marten);
             marten.Events.MetadataConfig.HeadersEnabled = true;
             marten.Listeners.Add(new TraceHeaders());

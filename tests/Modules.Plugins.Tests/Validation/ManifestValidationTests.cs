@@ -3,7 +3,7 @@ using static CloudService.Tests.Plugins.Validation.ValidationAssert;
 
 namespace CloudService.Tests.Plugins.Validation;
 
-/// <summary>plugin.json: present, well-formed, complete, and compatible with this server's SDK (1.0.0).</summary>
+/// <summary>plugin.json: present, well-formed, complete, and compatible with this server's SDK (1.1.0).</summary>
 [Trait("Category", "Unit")]
 public sealed class ManifestValidationTests : IDisposable
 {
@@ -144,14 +144,14 @@ public sealed class ManifestValidationTests : IDisposable
 
     [Theory]
     [InlineData("^2.0.0")]
-    [InlineData(">=1.1.0")]
+    [InlineData(">=1.2.0")]
     [InlineData("<1.0.0")]
     [InlineData("0.9.x")]
     public async Task An_sdk_range_that_excludes_the_host_sdk_fails(string range)
     {
         var result = await ValidateWithManifest(m => m["sdkVersion"] = range);
 
-        FailsSaying(result, $"sdkVersion '{range}' does not include this server's Plugins.Sdk 1.0.0");
+        FailsSaying(result, $"sdkVersion '{range}' does not include this server's Plugins.Sdk 1.1.0");
         sandbox.AssertNothingWritten();
     }
 

@@ -355,6 +355,62 @@ internal static class TestPlugins
     public static string GatedPreviewSource(string extension, string gatePath) =>
         PreviewProviderSource(extension, $"while (!File.Exists(@\"{gatePath}\")) {{ await Task.Delay(20, cancellationToken); }} return new PreviewResult($\"<p>gated: {{System.Net.WebUtility.HtmlEncode(text)}}</p>\");");
 
+    /// <summary>A settings schema with a default, bounds, an enum, a secret and an array of objects with secrets (API.md, "Settings").</summary>
+    public static readonly System.Text.Json.Nodes.JsonNode ExampleSettingsSchema = System.Text.Json.Nodes.JsonNode.Parse("""
+        {
+          "type": "object",
+          "properties": {
+            "greeting": { "type": "string", "maxLength": 20, "default": "hello" },
+            "retries": { "type": "integer", "minimum": 0, "maximum": 10, "default": 3 },
+            "mode": { "enum": ["fast", "safe"] },
+            "apiKey": { "type": "string", "writeOnly": true },
+            "targets": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "url": { "type": "string", "format": "uri" },
+                  "secret": { "type": "string", "writeOnly": true }
+                },
+                "required": ["url", "secret"],
+                "additionalProperties": false
+              }
+            }
+          },
+          "additionalProperties": false
+        }
+        """)!;
+
+    /// <summary>
+    /// A package whose manifest declares <paramref name="settingsSchema"/> and whose provider (for files named
+    /// <c>*&lt;extension&gt;</c>) renders the settings it sees right now: <c>&lt;p&gt;r{revision} {json}&lt;/p&gt;</c>.
+    /// </summary>
+    public static byte[] SettingsEchoPackage(string id, string version, string extension, object settingsSchema) =>
+        Zip([
+            ($"{id}/plugin.json", Manifest(id, version, change: m => m["settings"] = settingsSchema)),
+            ($"{id}/TestPlugin.dll", Compile("TestPlugin", """
+                using System.IO;
+                using System.Threading;
+                using System.Threading.Tasks;
+                using CloudService.Plugins.Sdk;
+
+                namespace TestPlugin;
+
+                public sealed class Plugin : IPlugin
+                {
+                    public void Register(IPluginContext context) => context.Hooks.Register<IFilePreviewProvider>(new Provider(context.Settings));
+                }
+
+                public sealed class Provider(IPluginSettings settings) : IFilePreviewProvider
+                {
+                    public System.Collections.Generic.IReadOnlyCollection<string> SupportedMimeTypes { get; } = new[] { "text/x-test" };
+                    public bool CanPreview(PreviewFile file) => file.Extension == "EXTENSION";
+                    public Task<PreviewResult> RenderAsync(PreviewFile file, Stream content, CancellationToken cancellationToken) =>
+                        Task.FromResult(new PreviewResult("<p>r" + settings.Revision + " " + System.Net.WebUtility.HtmlEncode(settings.Current.GetRawText()) + "</p>"));
+                }
+                """.Replace("EXTENSION", extension, StringComparison.Ordinal))),
+        ]);
+
     /// <summary>A gated provider (see <see cref="GatedPreviewSource"/>) that tells the nice value of the thread it renders on, before and after an await (Linux).</summary>
     public static string NicePreviewSource(string extension, string gatePath) =>
         PreviewProviderSource(extension, "static int Nice() { var s = File.ReadAllText(\"/proc/thread-self/stat\"); return int.Parse(s[(s.LastIndexOf(')') + 2)..].Split(' ')[16]); } "

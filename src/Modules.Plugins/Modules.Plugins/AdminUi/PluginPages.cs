@@ -15,13 +15,14 @@ internal static class PluginPages
 {
     private static readonly Asset ListScript = new(typeof(PluginPages).Assembly, "plugin-list.js");
     private static readonly Asset DetailScript = new(typeof(PluginPages).Assembly, "plugin-detail.js");
+    private static readonly Asset SettingsFormScript = new(typeof(PluginPages).Assembly, "settings-form.js");
 
     public static void MapPluginsPages(this IEndpointRouteBuilder app)
     {
         app.MapGet("/admin/plugins", (HttpContext http) => Page.Render(http, "Plugins", ListBody, ListScript))
             .RequireAuthorization(Roles.AdminPolicy).ExcludeFromDescription();
         app.MapGet("/admin/plugins/{pluginId}", (HttpContext http, string pluginId) =>
-                Page.Render(http, $"Plugin {pluginId}", DetailBody(pluginId), DetailScript))
+                Page.Render(http, $"Plugin {pluginId}", DetailBody(pluginId, http.Url(SettingsFormScript)), DetailScript))
             .RequireAuthorization(Roles.AdminPolicy).ExcludeFromDescription();
     }
 
@@ -50,7 +51,7 @@ internal static class PluginPages
         </section>
         """;
 
-    private static string DetailBody(string pluginId) => $"""
+    private static string DetailBody(string pluginId, string settingsFormUrl) => $"""
         <section class="card" id="plugin" data-plugin-id="{Page.Encode(pluginId)}">
           <p><a href="/admin/plugins">← All plugins</a></p>
           <h1 id="title">{Page.Encode(pluginId)}</h1>
@@ -65,6 +66,10 @@ internal static class PluginPages
           <ul id="errors" class="errors"></ul>
         </section>
         <section class="card"><h2>Manifest</h2><dl id="manifest" class="meta"></dl></section>
+        <section class="card" id="settings-card" hidden><h2>Settings</h2>
+          <p class="muted">Checked against the plugin's schema when saved; secrets are never shown again.</p>
+        </section>
+        <script src="{Page.Encode(settingsFormUrl)}"></script>
         <section class="card"><h2>Versions</h2>
           <table id="versions"><thead><tr><th>Version</th><th>Status</th><th>Uploaded</th><th>By</th><th>Size</th><th></th></tr></thead><tbody></tbody></table>
         </section>

@@ -2,6 +2,7 @@
 const id = document.getElementById('plugin').dataset.pluginId;
 const base = `/api/admin/plugins/${encodeURIComponent(id)}`;
 let stream = null;
+let settingsShown = null;
 function show(cls, text) { const r = document.getElementById('action-result'); r.className = cls; r.textContent = text; }
 function nowrap(tr, ...cells) { for (const i of cells) tr.cells[i].classList.add('nowrap'); return tr; }
 async function act(action, version) {
@@ -42,8 +43,16 @@ async function load() {
     dl.replaceChildren(cs.el('dd', { class: 'muted' }, busy ? 'Shown once the package is validated.' : 'The package has no readable plugin.json.'));
   } else {
     const value = v => Array.isArray(v) ? (v.length ? v.join(', ') : '—') : (v === null || v === undefined || v === '' ? '—' : v);
-    dl.replaceChildren(...['id', 'name', 'version', 'author', 'description', 'entryAssembly', 'sdkVersion', 'mimeTypes', 'homepage']
+    dl.replaceChildren(...['id', 'name', 'version', 'author', 'description', 'entryAssembly', 'sdkVersion', 'mimeTypes', 'capabilities', 'homepage']
       .flatMap(k => [cs.el('dt', {}, k), cs.el('dd', { 'data-field': k }, value(m[k]))]));
+  }
+  // The form is built once per schema (it would lose what the admin is typing on every refresh).
+  const schema = p.settingsSchema ? JSON.stringify(p.settingsSchema) : null;
+  const card = document.getElementById('settings-card');
+  card.hidden = !schema;
+  if (schema && schema !== settingsShown) {
+    settingsShown = schema;
+    csSettingsForm.mount(card, base, p.settingsSchema).catch(e => show('error', e.message));
   }
   document.querySelector('#versions tbody').replaceChildren(...p.versions.map(v => {
     const tr = nowrap(cs.row([v.version, v.status, new Date(v.uploadedAt).toLocaleString(), v.uploadedBy, cs.size(v.size), '']), 2);

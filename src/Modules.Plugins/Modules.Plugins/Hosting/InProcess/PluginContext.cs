@@ -4,13 +4,14 @@ using Microsoft.Extensions.Logging;
 namespace CloudService.Modules.Plugins.Hosting;
 
 /// <summary>What a plugin sees of the host while <see cref="IPlugin.Register"/> runs (and keeps afterwards, if it wants).</summary>
-internal sealed class PluginContext(LoadedPlugin owner, string directory, HookRegistrar hooks, IPluginLog log) : IPluginContext
+internal sealed class PluginContext(LoadedPlugin owner, string directory, HookRegistrar hooks, IPluginLog log, IPluginSettings settings) : IPluginContext
 {
     public string PluginId => owner.PluginId;
     public string Version => owner.Version;
     public string PluginDirectory => directory;
     public IHookRegistrar Hooks => hooks;
     public IPluginLog Log => log;
+    public IPluginSettings Settings => settings;
 }
 
 /// <summary>

@@ -37,11 +37,11 @@ internal sealed class PluginRuntime(HookRegistry hooks, ILoggerFactory loggers, 
     /// before (if any), which is then retired. On failure nothing changes: the previous version
     /// keeps serving, and the error says why.
     /// </summary>
-    public async Task<ActivationResult> ActivateAsync(string pluginId, string version, string directory, string entryAssembly, CancellationToken ct)
+    public async Task<ActivationResult> ActivateAsync(string pluginId, string version, string directory, string entryAssembly, IPluginSettings settings, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         var started = Stopwatch.GetTimestamp();
-        var (candidate, error) = await LoadAsync(pluginId, version, directory, entryAssembly);
+        var (candidate, error) = await LoadAsync(pluginId, version, directory, entryAssembly, settings);
         if (candidate is null)
         {
             logger.LogWarning("Plugin {PluginId} {Version} could not be activated: {Error}", pluginId, version, error);
@@ -133,7 +133,7 @@ internal sealed class PluginRuntime(HookRegistry hooks, ILoggerFactory loggers, 
         return (false, options.MaxGcRounds);
     }
 
-    private async Task<(LoadedPlugin? Plugin, string? Error)> LoadAsync(string pluginId, string version, string directory, string entryAssembly)
+    private async Task<(LoadedPlugin? Plugin, string? Error)> LoadAsync(string pluginId, string version, string directory, string entryAssembly, IPluginSettings settings)
     {
         if (string.IsNullOrWhiteSpace(entryAssembly) || Path.GetFileName(entryAssembly) != entryAssembly
             || !entryAssembly.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
@@ -158,7 +158,7 @@ internal sealed class PluginRuntime(HookRegistry hooks, ILoggerFactory loggers, 
         }
 
         var plugin = new LoadedPlugin(pluginId, version, context, clock.GetUtcNow());
-        var error = await StartAsync(plugin, context, path, directory);
+        var error = await StartAsync(plugin, context, path, directory, settings);
         if (error is null)
         {
             return (plugin, null);
@@ -169,7 +169,7 @@ internal sealed class PluginRuntime(HookRegistry hooks, ILoggerFactory loggers, 
     }
 
     /// <summary>Loads the entry assembly, creates the IPlugin and lets it register its hooks, all within the activation time limit.</summary>
-    private async Task<string?> StartAsync(LoadedPlugin plugin, PluginLoadContext context, string path, string directory)
+    private async Task<string?> StartAsync(LoadedPlugin plugin, PluginLoadContext context, string path, string directory, IPluginSettings settings)
     {
         Type entryType;
         try
@@ -200,7 +200,7 @@ internal sealed class PluginRuntime(HookRegistry hooks, ILoggerFactory loggers, 
         {
             var instance = (IPlugin)Activator.CreateInstance(entryType)!;
             plugin.Instance = instance;
-            instance.Register(new PluginContext(plugin, directory, registrar, log));
+            instance.Register(new PluginContext(plugin, directory, registrar, log, settings));
         });
         try
         {

@@ -1,4 +1,5 @@
 using CloudService.Modules.Plugins.Contracts;
+using CloudService.Modules.Plugins.Settings;
 using MassTransit;
 
 namespace CloudService.Modules.Plugins.Lifecycle;
@@ -7,9 +8,11 @@ namespace CloudService.Modules.Plugins.Lifecycle;
 /// Every instance hears every activation change (its own temporary queue, see the definition) and
 /// converges to the stored state; the message only says which plugin to look at.
 /// </summary>
-internal sealed class PluginStateChangedConsumer(PluginConvergence convergence) :
-    IConsumer<PluginActivated>, IConsumer<PluginDeactivated>, IConsumer<PluginUninstalled>
+internal sealed class PluginStateChangedConsumer(PluginConvergence convergence, LiveSettings settings) :
+    IConsumer<PluginActivated>, IConsumer<PluginDeactivated>, IConsumer<PluginUninstalled>, IConsumer<PluginSettingsChanged>
 {
+    public Task Consume(ConsumeContext<PluginSettingsChanged> context) => settings.RefreshAsync(context.Message.PluginId, context.CancellationToken);
+
     public Task Consume(ConsumeContext<PluginActivated> context) => convergence.ConvergeAsync(context.Message.PluginId, context.CancellationToken);
 
     public Task Consume(ConsumeContext<PluginDeactivated> context) => convergence.ConvergeAsync(context.Message.PluginId, context.CancellationToken);

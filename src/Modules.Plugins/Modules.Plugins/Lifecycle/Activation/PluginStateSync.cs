@@ -1,5 +1,6 @@
 using CloudService.Modules.Plugins.Hosting;
 using CloudService.Modules.Plugins.Packages;
+using CloudService.Modules.Plugins.Settings;
 using Marten;
 using Microsoft.Extensions.Logging;
 
@@ -24,7 +25,7 @@ internal sealed record Converged(string? Loaded, string? Error, double ElapsedMs
 /// stored state. Whatever it changes here is recorded in the plugin's audit log.
 /// </summary>
 internal sealed class PluginConvergence(
-    IDocumentStore store, PluginRuntime runtime, PluginLocks locks, LocalInstall install, PluginsOptions options, TimeProvider clock,
+    IDocumentStore store, PluginRuntime runtime, PluginLocks locks, LocalInstall install, LiveSettings settings, PluginsOptions options, TimeProvider clock,
     ILogger<PluginConvergence> logger)
 {
     private const string System = "system";
@@ -39,6 +40,9 @@ internal sealed class PluginConvergence(
         {
             await ConvergeAsync(id, ct);
         }
+
+        // Settings changes whose message this instance missed (the broker was away) arrive here.
+        await settings.RefreshAsync([.. runtime.Loaded.Select(l => l.PluginId)], ct);
     }
 
     /// <summary>Converges one plugin to its stored state and records the outcome.</summary>
@@ -104,7 +108,9 @@ internal sealed class PluginConvergence(
             return new Converged(null, error ?? "unknown error", 0, null);
         }
 
-        var result = await runtime.ActivateAsync(pluginId, desired.Version, directory, desired.Manifest!.EntryAssembly, ct);
+        await settings.RefreshAsync(pluginId, ct);
+        var view = settings.For(pluginId, SettingsSchema.FromStored(desired.Manifest!.Settings));
+        var result = await runtime.ActivateAsync(pluginId, desired.Version, directory, desired.Manifest.EntryAssembly, view, ct);
         return result.Succeeded
             ? new Converged(desired.Version, null, result.Elapsed.TotalMilliseconds, result.ReplacedVersionUnload)
             : new Converged(null, result.Error ?? "unknown error", result.Elapsed.TotalMilliseconds, null);

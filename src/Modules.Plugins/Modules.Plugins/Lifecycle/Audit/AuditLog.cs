@@ -34,6 +34,7 @@ internal static class AuditLog
                 : $"WARNING: unloaded on {u.Instance} but the load context is still alive after {u.GcRounds} GC rounds (a reference leak)."),
             InstanceSyncFailed f => ("instance-sync-failed", $"{f.Instance} could not load it: {f.Reason}"),
             RenderFailed r => ("render-failed", r.Reason),
+            SettingsChanged s => ("settings-changed", s.Changed.Count == 0 ? "Settings saved unchanged." : $"Settings changed: {string.Join(", ", s.Changed)}. Now {s.Values}"),
             UninstallRecorded u => ("uninstalled", $"Deleted with versions {string.Join(", ", u.Versions)}."),
             _ => (e.GetType().Name, ""),
         };

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using CloudService.Modules.Plugins.Packages;
+using CloudService.Modules.Plugins.Settings;
 
 namespace CloudService.Modules.Plugins.Lifecycle;
 
@@ -11,7 +13,7 @@ internal sealed record VersionView(string Version, PluginStatus Status, string S
 internal sealed record PluginDetailView(
     string PluginId, string Name, string Author, string Description, string Version, PluginStatus Status, string? ActiveVersion,
     string? Error, ProgressView Progress, IReadOnlyList<string> Errors, PluginManifest? Manifest, IReadOnlyList<VersionView> Versions,
-    IReadOnlyList<string> LoadedOnThisInstance, DateTimeOffset UpdatedAt);
+    IReadOnlyList<string> LoadedOnThisInstance, DateTimeOffset UpdatedAt, JsonElement? SettingsSchema, IReadOnlyList<string> Capabilities);
 
 internal static class PluginViews
 {
@@ -33,7 +35,10 @@ internal static class PluginViews
             ? new ProgressView(cp.Stage, cp.Percent)
             : new ProgressView(shown?.Status.ToApiString() ?? "received", shown?.Status is PluginStatus.Ready or PluginStatus.Failed ? 100 : 0);
         return new PluginDetailView(p.Id, p.Name, p.Author, p.Description, p.DisplayVersion, p.Status, p.ActiveVersion, Error(p), current,
-            shown?.Errors ?? [], shown?.Manifest, versions, loaded is null ? [] : [loaded], p.UpdatedAt);
+            shown?.Errors ?? [], shown?.Manifest, versions, loaded is null ? [] : [loaded], p.UpdatedAt,
+            // The schema the settings form and a save use now: the active version's, else the newest validated one's.
+            SettingsCommands.SchemaOf(p) is ({ } schema, not null) && schema != Settings.SettingsSchema.None ? schema.Raw : null,
+            shown?.Manifest?.Capabilities ?? []);
     }
 
     public static bool IsFinal(PluginDetails p) =>

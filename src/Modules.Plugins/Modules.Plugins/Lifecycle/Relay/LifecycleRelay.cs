@@ -38,6 +38,7 @@ internal sealed class LifecycleRelay : SubscriptionBase
         IncludeType<DeactivationRecorded>();
         IncludeType<UninstallRecorded>();
         IncludeType<RenderFailed>();
+        IncludeType<SettingsChanged>();
     }
 
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken cancellationToken)
@@ -97,6 +98,7 @@ internal sealed class LifecycleRelay : SubscriptionBase
             DeactivationRecorded d => new Contract.PluginDeactivated(e.Id, id, d.Version, at, d.By, e.Version),
             UninstallRecorded u => new Contract.PluginUninstalled(e.Id, id, u.Version, at, u.By, e.Version),
             RenderFailed r => new Contract.PluginFailed(e.Id, id, r.Version, at, r.By, e.Version, r.Reason),
+            SettingsChanged s => new Contract.PluginSettingsChanged(e.Id, id, s.Version, at, s.By, e.Version, s.Changed),
             _ => null,
         };
     }

@@ -147,6 +147,8 @@ internal sealed class PluginDetails
 
     public void Apply(RenderFailed e) => UpdatedAt = e.At;
 
+    public void Apply(SettingsChanged e) => UpdatedAt = e.At;
+
     private void WithVersion(IPluginStreamEvent e, Action<PluginVersionState> change)
     {
         if (Versions.TryGetValue(e.Version, out var state))

@@ -18,5 +18,6 @@ internal static class StreamEventNames
         marten.Events.MapEventType<ActivationRecorded>(Activated);
         marten.Events.MapEventType<DeactivationRecorded>(Deactivated);
         marten.Events.MapEventType<UninstallRecorded>(Uninstalled);
+        marten.Events.MapEventType<SettingsChanged>("settings_changed");
     }
 }

@@ -41,5 +41,12 @@ internal sealed record InstanceSyncFailed(string Version, string By, DateTimeOff
 /// <summary>A provider of the plugin failed to render; recorded so repeated failures are visible.</summary>
 internal sealed record RenderFailed(string Version, string By, DateTimeOffset At, string Reason) : IPluginStreamEvent;
 
+/// <summary>
+/// An admin saved the plugin's settings (stored as <c>settings_changed</c>). <see cref="Version"/> is the
+/// version whose schema checked them; <see cref="Values"/> is the JSON object saved, with every secret
+/// masked: a secret never enters the audit log.
+/// </summary>
+internal sealed record SettingsChanged(string Version, string By, DateTimeOffset At, IReadOnlyList<string> Changed, string Values) : IPluginStreamEvent;
+
 /// <summary>The plugin was deleted with all its versions; the stream stays as its audit log (stored as <c>plugin_uninstalled</c>).</summary>
 internal sealed record UninstallRecorded(string Version, string By, DateTimeOffset At, IReadOnlyList<string> Versions) : IPluginStreamEvent;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CloudService.Modules.Plugins.Settings;
 using CloudService.Plugins.PackageRules;
 using CloudService.Plugins.Sdk;
 using Semver;
@@ -6,8 +7,11 @@ using Semver;
 namespace CloudService.Modules.Plugins.Packages;
 
 /// <summary>A package's <c>plugin.json</c> (API.md, "Plugin package"). Stored in the plugin's stream as written.</summary>
+/// <param name="Settings">The settings schema (API.md, "Settings") as JSON text, or null; added later: null in older events.</param>
+/// <param name="Capabilities">What the plugin says it needs (API.md, "Plugin extension points"); added later: null in older events.</param>
 internal sealed record PluginManifest(string Id, string Name, string Version, string Author, string Description,
-    string EntryAssembly, string SdkVersion, IReadOnlyList<string> MimeTypes, string? Homepage);
+    string EntryAssembly, string SdkVersion, IReadOnlyList<string> MimeTypes, string? Homepage,
+    string? Settings = null, IReadOnlyList<string>? Capabilities = null);
 
 /// <summary>
 /// A parsed manifest. <see cref="IdentityErrors"/> are the problems that leave no usable plugin id
@@ -94,7 +98,9 @@ internal static class ManifestReader
 
             var mimeTypes = MimeTypes(root, errors);
             var homepage = Homepage(root, errors);
-            var manifest = new PluginManifest(id, name, version, author, description, entryAssembly, sdkVersion, mimeTypes, homepage);
+            var settings = SettingsOf(root, errors);
+            var capabilities = CapabilitiesOf(root, errors);
+            var manifest = new PluginManifest(id, name, version, author, description, entryAssembly, sdkVersion, mimeTypes, homepage, settings, capabilities);
             return new(manifest, identity, errors);
         }
     }
@@ -166,4 +172,59 @@ internal static class ManifestReader
         errors.Add($"{FileName}: homepage {value.GetRawText()} is not an http(s) address.");
         return null;
     }
+
+    private static string? SettingsOf(JsonElement root, List<string> errors)
+    {
+        if (!root.TryGetProperty("settings", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (SettingsSchema.TryRead(value, out var problems) is null)
+        {
+            errors.AddRange(problems.Select(p => $"{FileName}: {p}"));
+            return null;
+        }
+
+        return value.GetRawText();
+    }
+
+    private static List<string> CapabilitiesOf(JsonElement root, List<string> errors)
+    {
+        if (!root.TryGetProperty("capabilities", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return [];
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add($"{FileName}: 'capabilities' must be an array of capability names ({string.Join(", ", PluginCapabilities.All)}).");
+            return [];
+        }
+
+        var names = new List<string>();
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.String && PluginCapabilities.All.Contains(item.GetString()!))
+            {
+                if (!names.Contains(item.GetString()!))
+                {
+                    names.Add(item.GetString()!);
+                }
+            }
+            else
+            {
+                errors.Add($"{FileName}: capabilities holds {item.GetRawText()}, which is not one of {string.Join(", ", PluginCapabilities.All)}.");
+            }
+        }
+
+        return names;
+    }
+}
+
+/// <summary>The capabilities a manifest may ask for (API.md, "Plugin extension points"). Recorded and shown; grants and enforcement are the trust issue's.</summary>
+internal static class PluginCapabilities
+{
+    public static readonly IReadOnlyList<string> All =
+        ["http.routes", "files.events", "files.labels", "files.quarantine", "jobs.schedule", "files.read", "network.outbound", "process.exec"];
 }
