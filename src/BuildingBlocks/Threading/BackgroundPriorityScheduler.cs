@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace CloudService.BuildingBlocks.Threading;
@@ -63,10 +64,26 @@ public sealed partial class BackgroundPriorityScheduler : TaskScheduler, IDispos
     {
         isWorker.Value = true;
         LowerPriority();
-        foreach (var task in work.GetConsumingEnumerable())
+        while (RunNext())
         {
-            TryExecuteTask(task);
         }
+    }
+
+    /// <summary>
+    /// Takes and runs one task in a frame of its own: a thread that waits for the next task must not
+    /// keep the last one reachable from its stack. That task's result may be a plugin's object, and a
+    /// plugin whose objects are reachable cannot be unloaded (a waiting loop variable did just that).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool RunNext()
+    {
+        if (!work.TryTake(out var task, Timeout.Infinite))
+        {
+            return false;
+        }
+
+        TryExecuteTask(task);
+        return true;
     }
 
     private void LowerPriority()

@@ -135,7 +135,7 @@ public sealed class ManifestValidationTests : IDisposable
     [InlineData("^1.0.0")]
     [InlineData(">=1.0.0 <2.0.0")]
     [InlineData("1.x")]
-    [InlineData("~1.0")]
+    [InlineData("~1.1")]
     [InlineData("*")]
     public async Task An_sdk_range_that_includes_the_host_sdk_passes(string range)
     {
