@@ -3,7 +3,10 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CloudService.Modules.Plugins.Settings;
 using CloudService.Plugins.Sdk;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 using CloudService.Tests.Infrastructure;
 using CloudService.Tests.Plugins.Lifecycle;
 using CloudService.Tests.Plugins.Runtime;
@@ -43,6 +46,15 @@ public sealed class PluginSettingsTests(AppFixture fixture) : IClassFixture<AppF
         Assert.True(revision > 0);
         Assert.Equal("s3cret-key", seen["apiKey"]!.GetValue<string>());
         Assert.Equal("t0p-s3cret", seen["targets"]![0]!["secret"]!.GetValue<string>());
+
+        // In the database the secrets are sealed with the installation's data-protection keys.
+        await using (var query = fixture.App.Services.GetRequiredService<IDocumentStore>().QuerySession())
+        {
+            var row = (await query.LoadAsync<PluginSettingsValues>(id))!;
+            Assert.DoesNotContain("s3cret-key", row.Json, StringComparison.Ordinal);
+            Assert.DoesNotContain("t0p-s3cret", row.Json, StringComparison.Ordinal);
+            Assert.Contains("\"greeting\":\"hi\"", row.Json, StringComparison.Ordinal);
+        }
 
         // The mask sent back keeps each stored secret; other values change.
         Assert.Equal(HttpStatusCode.OK, (await PutAsync(admin, id, """{"greeting":"hey","apiKey":"********","targets":[{"url":"https://example.com/hook","secret":"********"}]}""")).StatusCode);

@@ -3,12 +3,13 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CloudService.Plugins.Sdk;
 using Marten;
+using Microsoft.AspNetCore.DataProtection;
 
 namespace CloudService.Modules.Plugins.Settings;
 
 /// <summary>
 /// A plugin's saved settings (one document per plugin, kept across versions and upgrades). Secrets
-/// are stored in clear here, where only the server reads them; answers and the audit log mask them.
+/// are stored sealed (<see cref="SettingsSchema.Sealed"/>); answers and the audit log mask them.
 /// </summary>
 internal sealed class PluginSettingsValues
 {
@@ -31,8 +32,13 @@ internal sealed class PluginSettingsValues
 /// instance hears it, see PluginStateChangedConsumer) and by the periodic reconcile, so a change
 /// reaches a running plugin everywhere without reactivation.
 /// </summary>
-internal sealed class LiveSettings(IDocumentStore store)
+internal sealed class LiveSettings(IDocumentStore store, IDataProtectionProvider protection)
 {
+    private readonly IDataProtector secrets = SecretsProtector(protection);
+
+    /// <summary>The protector of settings secrets at rest (one purpose for all plugins: the values say whose they are).</summary>
+    public static IDataProtector SecretsProtector(IDataProtectionProvider protection) => protection.CreateProtector("CloudService.Plugins.Settings.Secrets.v1");
+
     private readonly ConcurrentDictionary<string, Saved> saved = new(StringComparer.Ordinal);
 
     /// <summary>Reads <paramref name="pluginId"/>'s saved values again.</summary>
@@ -93,7 +99,7 @@ internal sealed class LiveSettings(IDocumentStore store)
                 return hit;
             }
 
-            var values = schema.WithDefaults(JsonNode.Parse(saved.Json) as JsonObject ?? []);
+            var values = schema.WithDefaults(SettingsSchema.Unsealed(JsonNode.Parse(saved.Json) as JsonObject ?? [], live.secrets));
             // A host-owned copy: the plugin can keep it as long as it likes.
             var snapshot = (saved.Revision, JsonDocument.Parse(values.ToJsonString()).RootElement.Clone());
             last = snapshot;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using CloudService.BuildingBlocks.Security;
 using CloudService.Modules.Plugins.Lifecycle;
 using Marten;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -16,8 +17,10 @@ namespace CloudService.Modules.Plugins.Settings;
 /// expected: a save that raced a lifecycle change (say, an upgrade to a version with another schema)
 /// is checked again against what won. Nothing is stored when the values are refused.
 /// </summary>
-internal sealed class SettingsCommands(IDocumentStore store, LiveSettings live, TimeProvider clock)
+internal sealed class SettingsCommands(IDocumentStore store, LiveSettings live, IDataProtectionProvider protection, TimeProvider clock)
 {
+    private readonly IDataProtector secrets = LiveSettings.SecretsProtector(protection);
+
     /// <summary>The most a settings document may hold; settings are configuration, not data.</summary>
     public const int MaxBytes = 64 * 1024;
 
@@ -33,7 +36,7 @@ internal sealed class SettingsCommands(IDocumentStore store, LiveSettings live, 
         }
 
         var (schema, _) = SchemaOf(plugin);
-        var saved = ValuesOf(await query.LoadAsync<PluginSettingsValues>(pluginId, ct));
+        var saved = SettingsSchema.Unsealed(ValuesOf(await query.LoadAsync<PluginSettingsValues>(pluginId, ct)), secrets);
         return TypedResults.Json(schema.Masked(schema.WithDefaults(saved)));
     }
 
@@ -60,7 +63,7 @@ internal sealed class SettingsCommands(IDocumentStore store, LiveSettings live, 
                     detail: $"Plugin '{pluginId}' has no validated version yet, so there is no settings schema to check values against.");
             }
 
-            var stored = ValuesOf(await session.LoadAsync<PluginSettingsValues>(pluginId, ct));
+            var stored = SettingsSchema.Unsealed(ValuesOf(await session.LoadAsync<PluginSettingsValues>(pluginId, ct)), secrets);
             var values = (JsonObject)incoming.DeepClone();
             schema.KeepStoredSecrets(values, stored);
             var errors = schema.Validate(values);
@@ -69,7 +72,7 @@ internal sealed class SettingsCommands(IDocumentStore store, LiveSettings live, 
                 return Refused(errors);
             }
 
-            var json = values.ToJsonString();
+            var json = schema.Sealed(values, secrets).ToJsonString();
             if (json.Length > MaxBytes)
             {
                 return Refused(new() { [""] = [$"Settings may take at most {MaxBytes / 1024} KB."] });

@@ -1,6 +1,8 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Json.Schema;
+using Microsoft.AspNetCore.DataProtection;
 
 namespace CloudService.Modules.Plugins.Settings;
 
@@ -14,6 +16,8 @@ internal sealed class SettingsSchema
 {
     /// <summary>What a set secret reads as; sent back unchanged, it keeps the stored value.</summary>
     public const string Mask = "********";
+
+    private const string SealedPrefix = "sealed:v1:";
 
     /// <summary>The schema of a plugin that declares no settings: an empty object and nothing else.</summary>
     public static readonly SettingsSchema None = new(JsonDocument.Parse("""{"type":"object","additionalProperties":false}""").RootElement.Clone());
@@ -129,6 +133,71 @@ internal sealed class SettingsSchema
     public void KeepStoredSecrets(JsonObject incoming, JsonObject? stored) =>
         Walk(Raw, incoming, stored, (value, previous) =>
             value is JsonValue v && v.TryGetValue<string>(out var text) && text == Mask ? previous?.DeepClone() : value);
+
+    /// <summary>
+    /// A copy of <paramref name="values"/> for storing: every secret encrypted with the installation's
+    /// data-protection keys (whose key ring is itself encrypted with a certificate outside the database),
+    /// so whoever reads the database does not read a plugin's passwords.
+    /// </summary>
+    public JsonObject Sealed(JsonObject values, IDataProtector protector)
+    {
+        var copy = (JsonObject)values.DeepClone();
+        Walk(Raw, copy, null, (value, _) => JsonValue.Create(SealedPrefix + protector.Protect(value!.ToJsonString())));
+        return copy;
+    }
+
+    /// <summary>
+    /// The stored values with every sealed secret decrypted (see <see cref="Sealed"/>), wherever it is:
+    /// a newer version's schema may have moved it. A secret that cannot be decrypted (the keys were
+    /// replaced) is left out, as if it had never been set: the admin enters it again.
+    /// </summary>
+    public static JsonObject Unsealed(JsonObject stored, IDataProtector protector) =>
+        (JsonObject)Unseal(stored.DeepClone(), protector)!;
+
+    private static JsonNode? Unseal(JsonNode? node, IDataProtector protector)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (name, child) in obj.ToList())
+                {
+                    var open = Unseal(child, protector);
+                    if (open is null && child is not null)
+                    {
+                        obj.Remove(name);
+                    }
+                    else if (!ReferenceEquals(open, child))
+                    {
+                        obj[name] = open;
+                    }
+                }
+
+                return obj;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    var open = Unseal(array[i], protector);
+                    if (!ReferenceEquals(open, array[i]))
+                    {
+                        array[i] = open;
+                    }
+                }
+
+                return array;
+            case JsonValue value when value.TryGetValue<string>(out var text) && text.StartsWith(SealedPrefix, StringComparison.Ordinal):
+                try
+                {
+                    return JsonNode.Parse(protector.Unprotect(text[SealedPrefix.Length..]));
+                }
+                catch (CryptographicException)
+                {
+                    return null;
+                }
+
+            default:
+                return node;
+        }
+    }
 
     /// <summary>The top-level properties whose values differ between <paramref name="before"/> and <paramref name="after"/>.</summary>
     public static IReadOnlyList<string> Changed(JsonObject before, JsonObject after) =>
