@@ -91,7 +91,22 @@ public sealed class PreviewStoreTests : IAsyncLifetime, IDisposable
         var (preview, stillFailed) = await a.LookupAsync(key, default);
         Assert.Equal("<p>ok</p>", Encoding.UTF8.GetString(preview!.Html));
         Assert.Null(stillFailed);
-        Assert.True(await a.TryQueueAsync(key, TimeSpan.FromSeconds(30), default)); // the claim is gone
+        Assert.False(await a.IsRenderingAsync(key, default)); // the claim is gone
+    }
+
+    [Fact]
+    public async Task A_preview_or_failure_that_is_stored_is_never_queued_again()
+    {
+        var key = NewKey();
+        var owner = Guid.NewGuid();
+        Assert.True(await a.TryStartRenderAsync(key, owner, TimeSpan.FromSeconds(30), default));
+        await a.SaveAsync(key, Preview("<p>done</p>"), owner, default);
+        Assert.False(await b.TryQueueAsync(key, TimeSpan.FromSeconds(30), default));
+
+        var failed = NewKey();
+        Assert.True(await a.TryStartRenderAsync(failed, owner, TimeSpan.FromSeconds(30), default));
+        await a.SaveFailureAsync(failed, "boom", timedOut: false, TimeSpan.FromMinutes(1), owner, default);
+        Assert.False(await b.TryQueueAsync(failed, TimeSpan.FromSeconds(30), default));
     }
 
     [Fact]

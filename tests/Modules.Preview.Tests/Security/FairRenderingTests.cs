@@ -69,7 +69,8 @@ public sealed class FairRenderingTests(PreviewSecurityFixture fixture) : IClassF
         foreach (var file in flood)
         {
             var done = await PreviewTesting.WaitForPreviewAsync(flooder, file, TimeSpan.FromSeconds(60));
-            Assert.True(done.StatusCode == HttpStatusCode.OK, $"{flood.IndexOf(file)}: {(int)done.StatusCode} {await done.Content.ReadAsStringAsync()}");
+            Assert.True(done.StatusCode == HttpStatusCode.OK,
+                $"{flood.IndexOf(file)}: {(int)done.StatusCode} {await done.Content.ReadAsStringAsync()}\n{string.Join("\n", fixture.App.Logs.Entries)}");
             Assert.StartsWith("<p>gated: heavy ", await done.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
     }

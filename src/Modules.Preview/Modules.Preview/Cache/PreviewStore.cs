@@ -45,12 +45,18 @@ internal sealed class PreviewStore(PreviewDatabase database)
 
     /// <summary>
     /// Marks a generation as requested (no renderer yet). True only for the one caller that should
-    /// publish the request: nobody had claimed the key, or the earlier claim expired.
+    /// publish the request: nobody had claimed the key, or the earlier claim expired. False as well when
+    /// the preview (or a remembered failure) is stored already: a request that looked just before a
+    /// render finished must find its result, not queue the render again — with a full queue it was
+    /// refused with 503 for a preview that was ready.
     /// </summary>
     public async Task<bool> TryQueueAsync(PreviewKey key, TimeSpan lease, CancellationToken ct)
     {
         await using var command = DataSource.CreateCommand("""
-            INSERT INTO preview.claims (sha256, provider, user_id, owner, expires_at) VALUES ($1, $2, $3, NULL, now() + $4)
+            INSERT INTO preview.claims (sha256, provider, user_id, owner, expires_at)
+            SELECT $1, $2, $3, NULL, now() + $4
+            WHERE NOT EXISTS (SELECT 1 FROM preview.entries WHERE sha256 = $1 AND provider = $2 AND user_id = $3)
+              AND NOT EXISTS (SELECT 1 FROM preview.failures WHERE sha256 = $1 AND provider = $2 AND user_id = $3 AND expires_at > now())
             ON CONFLICT (sha256, provider, user_id) DO UPDATE SET owner = NULL, expires_at = EXCLUDED.expires_at
                 WHERE preview.claims.expires_at < now()
             RETURNING 1
