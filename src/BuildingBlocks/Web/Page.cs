@@ -20,7 +20,7 @@ public static class Page
     private static readonly Asset Stylesheet = new(typeof(Page).Assembly, "app.css");
     private static readonly Asset ShellScript = new(typeof(Page).Assembly, "app.js");
     private static readonly Asset Favicon = new(typeof(Page).Assembly, "favicon.svg");
-    private static readonly (string WithScript, string WithoutScript) Shell = LoadShell();
+    private static readonly (string Template, string ScriptTag) Shell = LoadShell();
 
     public const string ContentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
@@ -29,7 +29,11 @@ public static class Page
 
     /// <summary>Renders a page. <paramref name="body"/> is trusted HTML built with <see cref="Encode"/>;
     /// <paramref name="script"/> is the page's script, a static asset of its module.</summary>
-    public static IResult Render(HttpContext http, string title, string body, Asset? script = null, int statusCode = 200)
+    public static IResult Render(HttpContext http, string title, string body, Asset? script = null, int statusCode = 200) =>
+        Render(http, title, body, script is null ? [] : [script], statusCode);
+
+    /// <summary>Renders a page with several scripts of its module, run in this order.</summary>
+    public static IResult Render(HttpContext http, string title, string body, IReadOnlyList<Asset> scripts, int statusCode = 200)
     {
         var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
         var user = http.User;
@@ -61,11 +65,11 @@ public static class Page
             ["nav"] = nav,
             ["body"] = body,
             ["shell-script"] = Encode(http.Url(ShellScript)),
-            ["page-script"] = script is null ? "" : Encode(http.Url(script)),
+            ["page-scripts"] = string.Concat(scripts.Select(script => Shell.ScriptTag.Replace("{{page-script}}", Encode(http.Url(script)), StringComparison.Ordinal))),
         };
 
         // One pass over the template: text a value brings in is never read as a placeholder.
-        var html = Placeholder.Replace(script is null ? Shell.WithoutScript : Shell.WithScript, m => values[m.Groups[1].Value]);
+        var html = Placeholder.Replace(Shell.Template, m => values[m.Groups[1].Value]);
         return Results.Content(html, "text/html; charset=utf-8", statusCode: statusCode);
     }
 
@@ -73,6 +77,7 @@ public static class Page
     {
         using var stream = typeof(Page).Assembly.GetManifestResourceStream("CloudService.BuildingBlocks.Web.PageShell.html")!;
         var template = new StreamReader(stream).ReadToEnd();
-        return (PageScriptBlock.Replace(template, "$1"), PageScriptBlock.Replace(template, ""));
+        // The page-script block becomes one placeholder, filled with one tag per script.
+        return (PageScriptBlock.Replace(template, "{{page-scripts}}"), PageScriptBlock.Match(template).Groups[1].Value);
     }
 }

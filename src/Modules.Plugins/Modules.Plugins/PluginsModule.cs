@@ -35,6 +35,7 @@ public static class PluginsModule
         services.AddSingleton<PluginConvergence>();
         services.AddSingleton<PluginCommands>();
         services.AddSingleton<LiveSettings>();
+        services.AddSingleton<PluginEndpointCalls>();
         services.AddSingleton<SettingsCommands>();
         services.AddScoped<PackageUploads>();
         services.AddTransient<PackageValidationJob>();
@@ -67,6 +68,7 @@ public static class PluginsModule
     public static IEndpointRouteBuilder MapPluginsModule(this IEndpointRouteBuilder app)
     {
         app.MapPluginsApi();
+        app.MapPluginEndpoints();
         app.MapPluginsPages();
         app.MapRuntimeDiagnostics();
         return app;

@@ -11,6 +11,9 @@ internal sealed class PluginsOptions : IValidatableObject
 
     public PackageLimits Limits { get; set; } = new();
 
+    /// <summary>Limits of calls to plugins' HTTP endpoints (CloudService:Plugins:Endpoints).</summary>
+    public EndpointLimits Endpoints { get; set; } = new();
+
     /// <summary>How often each instance re-reads the stored activation state, in case a broadcast was missed.</summary>
     [Range(typeof(TimeSpan), "00:00:00.1", "1.00:00:00", ErrorMessage = "CloudService:Plugins:ReconcileInterval must lie between {1} and {2}.")]
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(15);
@@ -52,6 +55,7 @@ internal sealed class PluginsOptions : IValidatableObject
     {
         var results = new List<ValidationResult>();
         Validator.TryValidateObject(Limits, new ValidationContext(Limits), results, validateAllProperties: true);
+        Validator.TryValidateObject(Endpoints, new ValidationContext(Endpoints), results, validateAllProperties: true);
         return results;
     }
 
@@ -74,4 +78,17 @@ internal sealed class PluginsOptions : IValidatableObject
         options.InstanceName = $"{(string.IsNullOrEmpty(name) ? Environment.MachineName.ToLowerInvariant() : name)}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
         return options;
     }
+}
+
+/// <summary>What a call to a plugin's endpoint may take: body sizes and time.</summary>
+internal sealed class EndpointLimits
+{
+    [Range(0, 64 * 1024 * 1024, ErrorMessage = "CloudService:Plugins:Endpoints:MaxRequestBytes must lie between 0 and 64 MB.")]
+    public int MaxRequestBytes { get; set; } = 1024 * 1024;
+
+    [Range(0, 64 * 1024 * 1024, ErrorMessage = "CloudService:Plugins:Endpoints:MaxResponseBytes must lie between 0 and 64 MB.")]
+    public int MaxResponseBytes { get; set; } = 4 * 1024 * 1024;
+
+    [Range(typeof(TimeSpan), "00:00:00.01", "00:10:00", ErrorMessage = "CloudService:Plugins:Endpoints:Timeout must lie between {1} and {2}.")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -355,6 +355,56 @@ internal static class TestPlugins
     public static string GatedPreviewSource(string extension, string gatePath) =>
         PreviewProviderSource(extension, $"while (!File.Exists(@\"{gatePath}\")) {{ await Task.Delay(20, cancellationToken); }} return new PreviewResult($\"<p>gated: {{System.Net.WebUtility.HtmlEncode(text)}}</p>\");");
 
+    /// <summary>A plugin with HTTP endpoints of every kind the host must handle (see PluginEndpointTests).</summary>
+    public static string EndpointsPluginSource { get; } = """
+        using System;
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using System.Text.Json.Nodes;
+        using CloudService.Plugins.Sdk;
+
+        namespace TestPlugin;
+
+        public sealed class Plugin : IPlugin
+        {
+            public void Register(IPluginContext context)
+            {
+                Add(context, "GET", "hello", EndpointAccess.User, r => PluginResponse.Json(new JsonObject { ["caller"] = r.Caller.UserName, ["admin"] = r.Caller.IsAdmin, ["q"] = r.Query.GetValueOrDefault("q") }));
+                Add(context, "GET", "admin/stats", EndpointAccess.Admin, r => PluginResponse.Text("stats"));
+                Add(context, "POST", "echo", EndpointAccess.User, r => PluginResponse.Text(r.Body.Length.ToString(), 201));
+                Add(context, "GET", "items/{id}", EndpointAccess.User, r => PluginResponse.Text("item " + r.RouteValues["id"]));
+                Add(context, "GET", "page", EndpointAccess.User, r => PluginResponse.Html("<script>parent.postMessage('pwned', '*')</script><p>page</p>"));
+                Add(context, "GET", "boom", EndpointAccess.User, r => throw new InvalidOperationException("exploded at /srv/secret/path/data.db"));
+                Add(context, "GET", "teapot", EndpointAccess.User, r => PluginResponse.Text("short and stout", 418));
+                context.Hooks.Register<IPluginEndpoint>(new Slow());
+            }
+
+            private static void Add(IPluginContext context, string method, string route, EndpointAccess access, Func<PluginRequest, PluginResponse> answer) =>
+                context.Hooks.Register<IPluginEndpoint>(new Endpoint(method, route, access, answer));
+        }
+
+        public sealed class Endpoint(string method, string route, EndpointAccess access, Func<PluginRequest, PluginResponse> answer) : IPluginEndpoint
+        {
+            public string Method => method;
+            public string Route => route;
+            public EndpointAccess Access => access;
+            public Task<PluginResponse> HandleAsync(PluginRequest request, CancellationToken cancellationToken) => Task.FromResult(answer(request));
+        }
+
+        public sealed class Slow : IPluginEndpoint
+        {
+            public string Method => "GET";
+            public string Route => "slow";
+            public EndpointAccess Access => EndpointAccess.User;
+            public async Task<PluginResponse> HandleAsync(PluginRequest request, CancellationToken cancellationToken)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+                return PluginResponse.Empty();
+            }
+        }
+        """;
+
     /// <summary>A settings schema with a default, bounds, an enum, a secret and an array of objects with secrets (API.md, "Settings").</summary>
     public static readonly System.Text.Json.Nodes.JsonNode ExampleSettingsSchema = System.Text.Json.Nodes.JsonNode.Parse("""
         {

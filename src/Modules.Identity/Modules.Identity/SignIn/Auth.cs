@@ -36,7 +36,7 @@ internal static class Auth
                 o.Cookie.SameSite = SameSiteMode.Strict;
                 o.SlidingExpiration = true;
                 o.ExpireTimeSpan = options.CookieLifetime;
-                // The API answers with status codes; only pages redirect.
+                // The API and plugins' endpoints answer with status codes; only pages redirect.
                 o.Events.OnRedirectToLogin = ctx => ApiOr(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => ApiOr(ctx, StatusCodes.Status403Forbidden);
             });
@@ -63,7 +63,7 @@ internal static class Auth
     /// </summary>
     private static Task ApiOr(RedirectContext<CookieAuthenticationOptions> ctx, int status)
     {
-        if (ctx.Request.Path.StartsWithSegments("/api"))
+        if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.StartsWithSegments("/plugins"))
         {
             ctx.Response.StatusCode = status;
         }

@@ -22,7 +22,7 @@ internal static class PluginPages
         app.MapGet("/admin/plugins", (HttpContext http) => Page.Render(http, "Plugins", ListBody, ListScript))
             .RequireAuthorization(Roles.AdminPolicy).ExcludeFromDescription();
         app.MapGet("/admin/plugins/{pluginId}", (HttpContext http, string pluginId) =>
-                Page.Render(http, $"Plugin {pluginId}", DetailBody(pluginId, http.Url(SettingsFormScript)), DetailScript))
+                Page.Render(http, $"Plugin {pluginId}", DetailBody(pluginId), [SettingsFormScript, DetailScript]))
             .RequireAuthorization(Roles.AdminPolicy).ExcludeFromDescription();
     }
 
@@ -51,7 +51,7 @@ internal static class PluginPages
         </section>
         """;
 
-    private static string DetailBody(string pluginId, string settingsFormUrl) => $"""
+    private static string DetailBody(string pluginId) => $"""
         <section class="card" id="plugin" data-plugin-id="{Page.Encode(pluginId)}">
           <p><a href="/admin/plugins">← All plugins</a></p>
           <h1 id="title">{Page.Encode(pluginId)}</h1>
@@ -69,7 +69,6 @@ internal static class PluginPages
         <section class="card" id="settings-card" hidden><h2>Settings</h2>
           <p class="muted">Checked against the plugin's schema when saved; secrets are never shown again.</p>
         </section>
-        <script src="{Page.Encode(settingsFormUrl)}"></script>
         <section class="card"><h2>Versions</h2>
           <table id="versions"><thead><tr><th>Version</th><th>Status</th><th>Uploaded</th><th>By</th><th>Size</th><th></th></tr></thead><tbody></tbody></table>
         </section>

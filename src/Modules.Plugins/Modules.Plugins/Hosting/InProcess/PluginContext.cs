@@ -33,9 +33,13 @@ internal sealed class HookRegistrar(LoadedPlugin owner) : IHookRegistrar
         }
 
         // Copied now, into host-owned strings: answering "which types can be previewed" never calls the plugin.
-        IReadOnlyList<string> keys = hook is IFilePreviewProvider provider
-            ? [.. (provider.SupportedMimeTypes ?? []).Where(m => !string.IsNullOrWhiteSpace(m)).Select(m => new string(m.Trim().ToLowerInvariant())).Distinct()]
-            : [];
+        IReadOnlyList<string> keys = hook switch
+        {
+            IFilePreviewProvider provider =>
+                [.. (provider.SupportedMimeTypes ?? []).Where(m => !string.IsNullOrWhiteSpace(m)).Select(m => new string(m.Trim().ToLowerInvariant())).Distinct()],
+            IPluginEndpoint endpoint => PluginEndpoints.KeysOf(endpoint),
+            _ => [],
+        };
         lock (staged)
         {
             if (closed)
