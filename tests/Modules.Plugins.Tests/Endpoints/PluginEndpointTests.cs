@@ -8,27 +8,13 @@ using CloudService.Tests.Plugins.Lifecycle;
 namespace CloudService.Tests.Plugins.Endpoints;
 
 /// <summary>An app whose plugin endpoints time out after 1 s and take at most 1 KB.</summary>
-public sealed class EndpointFixture : IAsyncLifetime
+public sealed class EndpointFixture : AppFixture
 {
-    public TestEnvironment Environment { get; } = new();
-    public AppInstance App { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        await Environment.InitializeAsync();
-        App = new AppInstance(Environment, "a", new Dictionary<string, string?>
-        {
-            ["CloudService:Plugins:Endpoints:Timeout"] = "00:00:01",
-            ["CloudService:Plugins:Endpoints:MaxRequestBytes"] = "1024",
-        });
-        _ = App.Server;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await App.DisposeAsync();
-        await Environment.DisposeAsync();
-    }
+        ["CloudService:Plugins:Endpoints:Timeout"] = "00:00:01",
+        ["CloudService:Plugins:Endpoints:MaxRequestBytes"] = "1024",
+    };
 }
 
 /// <summary>

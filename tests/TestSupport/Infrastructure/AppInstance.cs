@@ -101,16 +101,19 @@ public sealed class AppInstance(TestEnvironment environment, string instanceName
     private sealed record TokenResponse(string AccessToken, DateTimeOffset ExpiresAt);
 }
 
-/// <summary>A test class fixture: one environment and one app instance.</summary>
-public sealed class AppFixture : IAsyncLifetime
+/// <summary>A test class fixture: one environment and one app instance (configured by <see cref="Settings"/> in a subclass).</summary>
+public class AppFixture : IAsyncLifetime
 {
+    /// <summary>Configuration the app starts with, beyond the test environment's.</summary>
+    protected virtual IDictionary<string, string?>? Settings => null;
+
     public TestEnvironment Environment { get; } = new();
     public AppInstance App { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         await Environment.InitializeAsync();
-        App = new AppInstance(Environment);
+        App = new AppInstance(Environment, "a", Settings);
         _ = App.Server; // start the host now, so the first test does not pay for it inside its own timing
     }
 
