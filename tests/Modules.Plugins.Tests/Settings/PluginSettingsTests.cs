@@ -88,6 +88,11 @@ public sealed class PluginSettingsTests(AppFixture fixture) : IClassFixture<AppF
         Assert.True((await array.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("", out _));
         Assert.Equal(HttpStatusCode.BadRequest, (await PutAsync(admin, id, "{\"greeting\":")).StatusCode);
 
+        // Too large, also when the client does not say how large (a chunked body is counted as it arrives).
+        var huge = Encoding.UTF8.GetBytes($$"""{"greeting":"{{new string('x', 70_000)}}"}""");
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await admin.PutAsync($"/api/admin/plugins/{id}/settings", new ByteArrayContent(huge))).StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await admin.PutAsync($"/api/admin/plugins/{id}/settings", new UnsizedContent(huge))).StatusCode);
+
         // The audit log has one entry per save, with the values masked.
         var log = await PluginApi.LogAsync(admin, id);
         var changes = log.Where(e => e.GetProperty("type").GetString() == "settings-changed").ToList();
@@ -179,4 +184,16 @@ public sealed class PluginSettingsTests(AppFixture fixture) : IClassFixture<AppF
 
     private static async Task<JsonObject> GetAsync(HttpClient admin, string id) =>
         (await admin.GetFromJsonAsync<JsonObject>($"/api/admin/plugins/{id}/settings"))!;
+
+    /// <summary>A body sent without Content-Length.</summary>
+    private sealed class UnsizedContent(byte[] bytes) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(bytes).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CloudService.BuildingBlocks.Security;
+using CloudService.BuildingBlocks.Web;
 using CloudService.Modules.Plugins.Lifecycle;
 using Marten;
 using Microsoft.AspNetCore.DataProtection;
@@ -132,7 +133,7 @@ internal static class SettingsEndpoints
 
         admin.MapPut("/{pluginId}/settings", async (string pluginId, HttpContext http, SettingsCommands settings, CancellationToken ct) =>
         {
-            if (http.Request.ContentLength > SettingsCommands.MaxBytes)
+            if (await BoundedBody.ReadAsync(http.Request, SettingsCommands.MaxBytes, ct) is not { } bytes)
             {
                 return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Too large", detail: $"Settings may take at most {SettingsCommands.MaxBytes / 1024} KB.");
             }
@@ -140,7 +141,7 @@ internal static class SettingsEndpoints
             JsonNode? body;
             try
             {
-                body = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: ct);
+                body = JsonNode.Parse(bytes);
             }
             catch (JsonException)
             {

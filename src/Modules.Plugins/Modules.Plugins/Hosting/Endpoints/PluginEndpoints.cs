@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CloudService.BuildingBlocks.Errors;
 using CloudService.BuildingBlocks.Security;
+using CloudService.BuildingBlocks.Web;
 using CloudService.Plugins.Sdk;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -87,12 +88,7 @@ internal sealed class PluginEndpointCalls(HookRegistry hooks, PluginsOptions opt
             }
 
             var limit = options.Endpoints.MaxRequestBytes;
-            if (http.Request.ContentLength > limit)
-            {
-                return TooLarge(limit);
-            }
-
-            var body = await ReadBodyAsync(http.Request.Body, limit, http.RequestAborted);
+            var body = await BoundedBody.ReadAsync(http.Request, limit, http.RequestAborted);
             if (body is null)
             {
                 return TooLarge(limit);
@@ -189,24 +185,6 @@ internal sealed class PluginEndpointCalls(HookRegistry hooks, PluginsOptions opt
         }
 
         return (null, new Dictionary<string, string>(), methodMismatch);
-    }
-
-    private static async Task<byte[]?> ReadBodyAsync(Stream body, int limit, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     /// <summary>A call past its limit keeps running in the plugin; the gate is held until it ends or a short grace passes.</summary>
