@@ -31,7 +31,9 @@ internal static class PluginViews
             .Select(v => new VersionView(v.Version, v.Status, v.Sha256, v.Size, v.UploadedAt, v.UploadedBy, v.Errors, v.Manifest,
                 progress.TryGetValue(v.Version, out var pr) ? new ProgressView(pr.Stage, pr.Percent) : null))
             .ToList();
-        var current = shown is not null && progress.TryGetValue(shown.Version, out var cp)
+        // A validated (or failed) version is at its end whatever the progress document says: that document
+        // is written beside the stream and may still hold the last stage for a moment after the verdict.
+        var current = shown is not null && shown.Status is not (PluginStatus.Ready or PluginStatus.Failed) && progress.TryGetValue(shown.Version, out var cp)
             ? new ProgressView(cp.Stage, cp.Percent)
             : new ProgressView(shown?.Status.ToApiString() ?? "received", shown?.Status is PluginStatus.Ready or PluginStatus.Failed ? 100 : 0);
         return new PluginDetailView(p.Id, p.Name, p.Author, p.Description, p.DisplayVersion, p.Status, p.ActiveVersion, Error(p), current,
